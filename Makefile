@@ -1,0 +1,24 @@
+# Strata — the two commands: `make demo` and `make test`. Both install what is missing first (scripts/setup).
+SWIFT ?= swift
+export STRATA_THREADS ?= $(shell nproc)
+
+.PHONY: setup build test demo fixtures bench clean
+setup:
+	@scripts/setup
+
+build: setup
+	$(SWIFT) build -c release --product strata
+
+test: setup
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+demo: build
+	@scripts/demo
+
+# Regenerates the committed parity fixtures with Python PyTorch/sklearn in a throwaway venv (.deps/pyenv).
+fixtures:
+	@scripts/make-fixtures
+
+clean:
+	rm -rf .build demo-output

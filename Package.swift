@@ -1,0 +1,55 @@
+// swift-tools-version:6.0
+// Strata: deep learning on Earth-observation imagery. libtorch (via the CTorch C shim) + GDAL (via CGDAL).
+import PackageDescription
+import Foundation
+
+// libtorch: `LIBTORCH=/path` or the copy `scripts/setup` extracts into .deps/libtorch.
+let packageDir = Context.packageDirectory
+let libtorch = Context.environment["LIBTORCH"] ?? "\(packageDir)/.deps/libtorch"
+let torchLib = "\(libtorch)/lib"
+let torchInc = "\(libtorch)/include"
+// Link only libtorch_cpu + libc10 (libtorch.so drags in the whole CUDA stack). A CUDA build of libtorch also
+// needs libtorch_cuda/libc10_cuda loaded so its kernels register; link them when present.
+var torchLibs = ["\(torchLib)/libtorch_cpu.so", "\(torchLib)/libc10.so"]
+for cuda in ["libtorch_cuda.so", "libc10_cuda.so"] where FileManager.default.fileExists(atPath: "\(torchLib)/\(cuda)") {
+    torchLibs += ["-Xlinker", "--no-as-needed", "\(torchLib)/\(cuda)", "-Xlinker", "--as-needed"]
+}
+
+let package = Package(
+    name: "Strata",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Strata", targets: ["StrataTensor", "StrataGeo", "StrataData", "StrataModels", "StrataTasks"]),
+        .executable(name: "strata", targets: ["strata"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C ends
+        .target(
+            name: "CTorch",
+            cxxSettings: [.unsafeFlags(["-I\(torchInc)", "-I\(torchInc)/torch/csrc/api/include", "-std=c++20",
+                                        "-O2", "-Wno-deprecated-declarations"])],
+            linkerSettings: [.unsafeFlags(torchLibs + ["-Xlinker", "-rpath", "-Xlinker", torchLib])]),
+        .systemLibrary(name: "CGDAL", pkgConfig: "gdal", providers: [.apt(["libgdal-dev"])]),
+        // Swift layers (imports only point down)
+        .target(name: "StrataTensor", dependencies: ["CTorch"]),
+        .target(name: "StrataGeo", dependencies: ["CGDAL", "StrataTensor"]),
+        .target(name: "StrataData", dependencies: ["StrataGeo", "StrataTensor"]),
+        .target(name: "StrataModels", dependencies: ["StrataTensor"]),
+        .target(name: "StrataTasks", dependencies: ["StrataData", "StrataModels"]),
+        .executableTarget(name: "strata", dependencies: [
+            "StrataTasks", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // Tests mirror the modules; fixtures are read in place from Tests/<Target>/Fixtures.
+        .target(name: "StrataTestSupport", path: "Tests/Support"),
+        .testTarget(name: "StrataTensorTests", dependencies: ["StrataTensor", "StrataTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "StrataGeoTests", dependencies: ["StrataGeo", "StrataTestSupport"]),
+        .testTarget(name: "StrataDataTests", dependencies: ["StrataData", "StrataTestSupport"]),
+        .testTarget(name: "StrataModelsTests", dependencies: ["StrataModels", "StrataTestSupport"]),
+        .testTarget(name: "StrataTasksTests", dependencies: ["StrataTasks", "StrataTestSupport"]),
+        .testTarget(name: "StrataCLITests", dependencies: ["strata", "StrataTestSupport"]),
+    ],
+    cxxLanguageStandard: .cxx20
+)

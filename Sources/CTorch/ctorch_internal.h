@@ -1,0 +1,22 @@
+// Shared by the shim's translation units: handle structs and the exception-catching macro.
+#pragma once
+#include <ATen/ATen.h>
+#include <string>
+#include "ctorch.h"
+
+struct ct_tensor_s { at::Tensor t; };
+
+namespace ctorch {
+void set_error(const char *msg);
+void clear_error();
+inline ct_tensor wrap(at::Tensor t) { return new ct_tensor_s{std::move(t)}; }
+}  // namespace ctorch
+
+// Runs the body; any C++ exception becomes the thread-local error message and `fail` is returned.
+#define CT_TRY(fail, ...)                                                                \
+  ctorch::clear_error();                                                                 \
+  try { __VA_ARGS__ }                                                                    \
+  catch (const c10::Error &e) { ctorch::set_error(e.what_without_backtrace()); }         \
+  catch (const std::exception &e) { ctorch::set_error(e.what()); }                       \
+  catch (...) { ctorch::set_error("unknown C++ exception"); }                            \
+  return fail;

@@ -1,0 +1,1 @@
+// StrataData — see ARCHITECTURE.md

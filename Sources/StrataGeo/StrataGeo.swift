@@ -1,0 +1,1 @@
+// StrataGeo — see ARCHITECTURE.md

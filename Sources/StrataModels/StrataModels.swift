@@ -1,0 +1,1 @@
+// StrataModels — see ARCHITECTURE.md

@@ -1,0 +1,1 @@
+// StrataTasks — see ARCHITECTURE.md

@@ -1,0 +1,10 @@
+import ArgumentParser
+import StrataTensor
+
+@main
+struct Strata: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "strata",
+        abstract: "Deep learning on Earth-observation imagery.",
+        subcommands: [Info.self])
+}
