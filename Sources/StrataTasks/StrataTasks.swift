@@ -1,1 +1,0 @@
-// StrataTasks — see ARCHITECTURE.md
