@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "StrataGeoTests", dependencies: ["StrataGeo", "StrataTestSupport"]),
         .testTarget(name: "StrataDataTests", dependencies: ["StrataData", "StrataTestSupport"]),
         .testTarget(name: "StrataModelsTests", dependencies: ["StrataModels", "StrataTestSupport"]),
-        .testTarget(name: "StrataTasksTests", dependencies: ["StrataTasks", "StrataTestSupport"]),
+        .testTarget(name: "StrataTasksTests", dependencies: ["StrataTasks", "StrataTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "StrataCLITests", dependencies: ["strata", "StrataTestSupport"]),
     ],
     cxxLanguageStandard: .cxx20
