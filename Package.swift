@@ -24,6 +24,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C ends
@@ -38,7 +39,7 @@ let package = Package(
         .target(name: "StrataGeo", dependencies: ["CGDAL", "StrataTensor"]),
         .target(name: "StrataData", dependencies: ["StrataGeo", "StrataTensor"]),
         .target(name: "StrataModels", dependencies: ["StrataTensor"]),
-        .target(name: "StrataTasks", dependencies: ["StrataData", "StrataModels"]),
+        .target(name: "StrataTasks", dependencies: ["StrataData", "StrataModels", "Yams"]),
         .executableTarget(name: "strata", dependencies: [
             "StrataTasks", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

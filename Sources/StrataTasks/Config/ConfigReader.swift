@@ -1,0 +1,225 @@
+import Foundation
+import Yams
+
+/// A bad configuration: names the key (dotted path), what is wrong, and what is allowed.
+public struct ConfigError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// A configuration tree read from YAML (maps, lists, scalars), with dotted-path overrides (`trainer.epochs=5`).
+public struct ConfigTree: @unchecked Sendable {
+    public var root: [String: Any]
+
+    public init(_ root: [String: Any] = [:]) { self.root = root }
+
+    public init(yaml: String, source: String = "config") throws {
+        let parsed: Any?
+        do { parsed = try Yams.load(yaml: yaml) } catch {
+            throw ConfigError("\(source): not valid YAML: \(error)")
+        }
+        guard let map = parsed as? [String: Any] else {
+            if parsed == nil { self.root = [:]; return }
+            throw ConfigError("\(source): the top level must be a mapping of keys (e.g. `data:`, `model:`, `trainer:`)")
+        }
+        self.root = map
+    }
+
+    public init(file path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ConfigError("config file '\(path)' not found (example configs are in configs/)")
+        }
+        try self.init(yaml: try String(contentsOfFile: path, encoding: .utf8), source: path)
+    }
+
+    /// Sets `path` (dotted) to `value`, creating maps on the way. The value text is parsed as a YAML scalar or
+    /// flow collection (`5`, `1e-3`, `true`, `[B02, B03]`).
+    public mutating func set(_ path: String, yamlValue: String) throws {
+        let value: Any
+        do { value = try Yams.load(yaml: yamlValue) ?? NSNull() } catch {
+            throw ConfigError("override \(path)=\(yamlValue): value is not valid YAML")
+        }
+        set(path, value: value)
+    }
+
+    public mutating func set(_ path: String, value: Any) {
+        func go(_ map: [String: Any], _ keys: ArraySlice<Substring>) -> [String: Any] {
+            var m = map
+            let k = String(keys.first!)
+            if keys.count == 1 { m[k] = value } else { m[k] = go(m[k] as? [String: Any] ?? [:], keys.dropFirst()) }
+            return m
+        }
+        root = go(root, path.split(separator: ".")[...])
+    }
+
+    /// Applies `key=value` overrides (from `--set` flags).
+    public mutating func apply(overrides: [String]) throws {
+        for o in overrides {
+            guard let eq = o.firstIndex(of: "="), eq != o.startIndex else {
+                throw ConfigError("override '\(o)' must look like section.key=value (e.g. trainer.epochs=5)")
+            }
+            try set(String(o[..<eq]), yamlValue: String(o[o.index(after: eq)...]))
+        }
+    }
+
+    public func reader() -> ConfigReader { ConfigReader(root, path: "") }
+}
+
+/// Reads typed values out of one mapping of a `ConfigTree`, remembering which keys were read so that
+/// `finish()` can reject unknown ones (typos) with the list of allowed keys.
+public final class ConfigReader {
+    public let path: String
+    let map: [String: Any]
+    private var known: [String] = []
+
+    init(_ map: [String: Any], path: String) {
+        self.map = map
+        self.path = path
+    }
+
+    func full(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+    public func has(_ key: String) -> Bool { map[key] != nil && !(map[key] is NSNull) }
+
+    private func raw(_ key: String) -> Any? {
+        known.append(key)
+        let v = map[key]
+        return v is NSNull ? nil : v
+    }
+
+    public func section(_ key: String) throws -> ConfigReader {
+        guard let v = raw(key) else { return ConfigReader([:], path: full(key)) }
+        guard let m = v as? [String: Any] else { throw ConfigError("\(full(key)): expected a mapping of keys, got \(Self.show(v))") }
+        return ConfigReader(m, path: full(key))
+    }
+
+    public func string(_ key: String, default def: String? = nil, allowed: [String]? = nil) throws -> String? {
+        guard let v = raw(key) else { return def }
+        let s: String
+        switch v {
+        case let x as String: s = x
+        case let x as Int: s = String(x)
+        case let x as Double: s = String(x)
+        case let x as Bool: s = String(x)
+        default: throw ConfigError("\(full(key)): expected text, got \(Self.show(v))")
+        }
+        if let allowed, !allowed.contains(s.lowercased()) && !allowed.contains(s) {
+            throw ConfigError("\(full(key)): '\(s)' is not allowed; allowed values: \(allowed.joined(separator: ", "))")
+        }
+        return allowed == nil ? s : (allowed!.contains(s) ? s : s.lowercased())
+    }
+
+    public func requiredString(_ key: String, allowed: [String]? = nil, hint: String = "") throws -> String {
+        guard let s = try string(key, allowed: allowed) else {
+            let allowedText = allowed.map { "; allowed values: \($0.joined(separator: ", "))" } ?? ""
+            throw ConfigError("\(full(key)) is required\(allowedText)\(hint.isEmpty ? "" : " (\(hint))")")
+        }
+        return s
+    }
+
+    public func int(_ key: String, default def: Int? = nil, min lo: Int? = nil, max hi: Int? = nil) throws -> Int? {
+        guard let v = raw(key) else { return def }
+        let i: Int
+        switch v {
+        case let x as Int: i = x
+        case let x as Double where x == x.rounded(): i = Int(x)
+        default: throw ConfigError("\(full(key)): expected a whole number, got \(Self.show(v))")
+        }
+        if let lo, i < lo { throw ConfigError("\(full(key)): \(i) is too small (minimum \(lo))") }
+        if let hi, i > hi { throw ConfigError("\(full(key)): \(i) is too large (maximum \(hi))") }
+        return i
+    }
+
+    public func double(_ key: String, default def: Double? = nil, min lo: Double? = nil, max hi: Double? = nil) throws -> Double? {
+        guard let v = raw(key) else { return def }
+        let d: Double
+        switch v {
+        case let x as Double: d = x
+        case let x as Int: d = Double(x)
+        case let x as String where Double(x) != nil: d = Double(x)!
+        default: throw ConfigError("\(full(key)): expected a number, got \(Self.show(v))")
+        }
+        guard d.isFinite else { throw ConfigError("\(full(key)): must be a finite number") }
+        if let lo, d < lo { throw ConfigError("\(full(key)): \(d) is too small (minimum \(lo))") }
+        if let hi, d > hi { throw ConfigError("\(full(key)): \(d) is too large (maximum \(hi))") }
+        return d
+    }
+
+    public func bool(_ key: String, default def: Bool? = nil) throws -> Bool? {
+        guard let v = raw(key) else { return def }
+        guard let b = v as? Bool else { throw ConfigError("\(full(key)): expected true or false, got \(Self.show(v))") }
+        return b
+    }
+
+    public func strings(_ key: String, default def: [String]? = nil) throws -> [String]? {
+        guard let v = raw(key) else { return def }
+        if let s = v as? String { return s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        guard let a = v as? [Any] else { throw ConfigError("\(full(key)): expected a list, got \(Self.show(v))") }
+        return try a.map { e in
+            if let s = e as? String { return s }
+            if let i = e as? Int { return String(i) }
+            throw ConfigError("\(full(key)): list entries must be text, got \(Self.show(e))")
+        }
+    }
+
+    public func doubles(_ key: String, default def: [Double]? = nil) throws -> [Double]? {
+        guard let v = raw(key) else { return def }
+        guard let a = v as? [Any] else { throw ConfigError("\(full(key)): expected a list of numbers, got \(Self.show(v))") }
+        return try a.map { e in
+            if let d = e as? Double { return d }
+            if let i = e as? Int { return Double(i) }
+            throw ConfigError("\(full(key)): list entries must be numbers, got \(Self.show(e))")
+        }
+    }
+
+    public func ints(_ key: String, default def: [Int]? = nil) throws -> [Int]? {
+        guard let v = raw(key) else { return def }
+        if let i = v as? Int { return [i] }
+        guard let a = v as? [Any] else { throw ConfigError("\(full(key)): expected a list of whole numbers, got \(Self.show(v))") }
+        return try a.map { e in
+            guard let i = e as? Int else { throw ConfigError("\(full(key)): list entries must be whole numbers, got \(Self.show(e))") }
+            return i
+        }
+    }
+
+    /// A free-form mapping of text to text (e.g. a class map); values must be scalars.
+    public func stringMap(_ key: String) throws -> [String: String]? {
+        guard let v = raw(key) else { return nil }
+        guard let m = v as? [String: Any] else { throw ConfigError("\(full(key)): expected a mapping, got \(Self.show(v))") }
+        return m.mapValues { "\($0)" }
+    }
+
+    /// Throws for keys that were never read: a misspelt or unsupported key, naming the allowed ones.
+    public func finish() throws {
+        let unknown = map.keys.filter { !known.contains($0) }.sorted()
+        guard let bad = unknown.first else { return }
+        let allowed = Array(Set(known)).sorted()
+        let suggestion = allowed.min { Self.distance($0, bad) < Self.distance($1, bad) }
+            .flatMap { Self.distance($0, bad) <= 3 ? " (did you mean '\($0)'?)" : nil } ?? ""
+        throw ConfigError("unknown key '\(full(bad))'\(suggestion); allowed keys\(path.isEmpty ? "" : " in \(path)"): \(allowed.joined(separator: ", "))")
+    }
+
+    static func show(_ v: Any) -> String {
+        switch v {
+        case let s as String: return "'\(s)'"
+        case is [Any]: return "a list"
+        case is [String: Any]: return "a mapping"
+        default: return "\(v)"
+        }
+    }
+
+    static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var row = Array(0...b.count)
+        for i in 1...max(1, a.count) where !a.isEmpty {
+            var prev = row[0]
+            row[0] = i
+            for j in 1...max(1, b.count) where !b.isEmpty {
+                let cur = row[j]
+                row[j] = min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1))
+                prev = cur
+            }
+        }
+        return row[b.count]
+    }
+}
