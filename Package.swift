@@ -34,8 +34,9 @@ let package = Package(
                                         "-O2", "-Wno-deprecated-declarations"])],
             linkerSettings: [.unsafeFlags(torchLibs + ["-Xlinker", "-rpath", "-Xlinker", torchLib])]),
         .systemLibrary(name: "CGDAL", pkgConfig: "gdal", providers: [.apt(["libgdal-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]),
         // Swift layers (imports only point down)
-        .target(name: "StrataTensor", dependencies: ["CTorch"]),
+        .target(name: "StrataTensor", dependencies: ["CTorch", "CHDF5"]),
         .target(name: "StrataGeo", dependencies: ["CGDAL", "StrataTensor"]),
         .target(name: "StrataData", dependencies: ["StrataGeo", "StrataTensor"]),
         .target(name: "StrataModels", dependencies: ["StrataTensor"]),
