@@ -15,8 +15,22 @@ extension Tensor {
         get { ct_grad(handle).map { Tensor(handle: $0) } }
     }
     public func setGrad(_ g: Tensor?) throws { try check(ct_set_grad(handle, g?.handle)) }
-    /// Sets the gradient to None (as `optimizer.zero_grad(set_to_none=True)`).
-    public func zeroGrad() throws { try setGrad(nil) }
+    /// Clears the gradient: sets it to None (as `optimizer.zero_grad(set_to_none=True)`, the default), or with
+    /// `setToNone: false` fills an existing gradient with zeros in place (detaching it from any graph first).
+    public func zeroGrad(setToNone: Bool = true) throws {
+        if setToNone { return try setGrad(nil) }
+        guard let g = grad else { return }
+        let plain = g.requiresGrad ? try g.detached() : g
+        try Torch.noGrad { _ = try plain.zero_() }
+        if plain !== g { try setGrad(plain) }
+    }
+    /// Detaches this tensor from the graph in place (it becomes a leaf that does not require grad).
+    @discardableResult
+    public func detach_() throws -> Tensor {
+        _ = try Self.detachInPlaceOp.call([.tensor(self)])
+        return self
+    }
+    private static let detachInPlaceOp = Op("aten::detach_")
     /// Keeps `.grad` for a non-leaf tensor.
     public func retainGrad() throws { try check(ct_retain_grad(handle)) }
 
@@ -41,6 +55,13 @@ public enum Autograd {
         try check(status)
         withExtendedLifetime((outputs, inputs, gradOutputs)) {}
         return res.map { $0.map { Tensor(handle: $0) } }
+    }
+
+    /// Gradients of one output with respect to `inputs` (a scalar output needs no `gradOutput`).
+    public static func grad(of output: Tensor, wrt inputs: [Tensor], gradOutput: Tensor? = nil,
+                            retainGraph: Bool = false, createGraph: Bool = false) throws -> [Tensor?] {
+        try grad(of: [output], wrt: inputs, gradOutputs: gradOutput.map { [$0] },
+                 retainGraph: retainGraph || createGraph, createGraph: createGraph)
     }
 }
 

@@ -202,7 +202,9 @@ public enum SafeTensors {
     /// Tensors on other devices or non-contiguous ones are copied to contiguous CPU memory first.
     public static func save(_ tensors: [(String, Tensor)], metadata: [String: String]? = nil, to path: String) throws {
         let (header, blobs) = try prepare(tensors, metadata: metadata)
-        let tmp = path + ".partial-\(getpid())-\(UUID().uuidString.prefix(8))"
+        let target = URL(fileURLWithPath: path)
+        let tmpURL = AtomicFile.temporaryURL(for: target)
+        let tmp = tmpURL.path
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else {
             throw SafeTensorsError("safetensors: cannot create \(tmp): \(String(cString: strerror(errno)))")
@@ -224,8 +226,10 @@ public enum SafeTensors {
                 throw SafeTensorsError("safetensors: fsync \(tmp) failed: \(String(cString: strerror(errno)))")
             }
         }
-        guard rename(tmp, path) == 0 else {
-            throw SafeTensorsError("safetensors: cannot rename \(tmp) to \(path): \(String(cString: strerror(errno)))")
+        do {
+            try AtomicFile.replace(target, with: tmpURL)
+        } catch {
+            throw SafeTensorsError("safetensors: \(error.localizedDescription)")
         }
         ok = true
     }
