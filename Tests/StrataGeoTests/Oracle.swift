@@ -12,12 +12,12 @@ enum Oracle {
 
     /// Runs a GDAL tool and returns its stdout; throws with stderr when it fails.
     @discardableResult
-    static func run(_ tool: String, _ args: [String]) throws -> String {
+    static func run(_ tool: String, _ args: [String], pam: Bool = false) throws -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = [tool] + args
         var env = ProcessInfo.processInfo.environment
-        env["GDAL_PAM_ENABLED"] = "NO"  // never leave .aux.xml files next to shared inputs
+        if !pam { env["GDAL_PAM_ENABLED"] = "NO" }  // never leave .aux.xml files next to shared inputs
         p.environment = env
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
