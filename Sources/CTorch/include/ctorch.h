@@ -135,4 +135,7 @@ int ct_pickle_save_dict(const char *path, const char *const *keys, const ct_tens
 #ifdef __cplusplus
 }
 #endif
+
+// Area headers (SwiftPM treats ctorch.h as the module's umbrella header: every other header must be listed here).
+#include "ctorch_train.h"
 #endif
