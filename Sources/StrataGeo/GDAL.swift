@@ -134,8 +134,11 @@ public struct GeoError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         var s = operation
         if let path { s += " (\(path))" }
-        if let gdalMessage { s += ": \(gdalMessage)" }
-        if let hint { s += ". \(hint)" }
+        if let gdalMessage { s += ": \(gdalMessage.trimmingCharacters(in: .whitespacesAndNewlines))" }
+        if let hint {
+            while s.hasSuffix(".") { s.removeLast() }
+            s += ". " + hint.prefix(1).uppercased() + hint.dropFirst()
+        }
         return s
     }
 }

@@ -3,12 +3,17 @@ import Foundation
 import StrataTensor
 
 struct Info: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show the libtorch version, threads, devices and build flags.")
+    static let configuration = CommandConfiguration(
+        abstract: "Show the libtorch version, threads, devices and build flags, or summarise a raster/vector file.")
+
+    @Argument(help: "A raster or vector file to summarise (driver, size, CRS, resolution, bounds, bands or layers).")
+    var file: String?
 
     @Option(help: "Intra-op threads (default: STRATA_THREADS or the number of cores).") var threads: Int?
     @Flag(help: "Print libtorch's full build configuration.") var verbose = false
 
     func run() throws {
+        if let file { return try InfoFile.run(file) }
         Runtime.configure(threads: threads)
         print("Strata \(StrataVersion.string)")
         print("libtorch:      \(Runtime.version)")
