@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "StrataTestSupport", path: "Tests/Support"),
         .testTarget(name: "StrataTensorTests", dependencies: ["StrataTensor", "StrataTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "StrataGeoTests", dependencies: ["StrataGeo", "StrataTestSupport"]),
-        .testTarget(name: "StrataDataTests", dependencies: ["StrataData", "StrataTestSupport"]),
+        .testTarget(name: "StrataDataTests", dependencies: ["StrataData", "StrataTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "StrataModelsTests", dependencies: ["StrataModels", "StrataTestSupport"]),
         .testTarget(name: "StrataTasksTests", dependencies: ["StrataTasks", "StrataTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "StrataCLITests", dependencies: ["strata", "StrataTestSupport"]),
