@@ -1,0 +1,33 @@
+import StrataGeo
+import StrataTensor
+
+/// A batch of chips with their georeferencing: image [B, C, H, W] and/or mask [B, H, W] (or [B, C, H, W]), plus
+/// each chip's bounds in `crs` — kept through the model to the prediction writer.
+public struct GeoBatch: Sendable {
+    /// Position of this batch in its epoch (0, 1, 2, …).
+    public let index: Int
+    public var image: Tensor?
+    public var mask: Tensor?
+    public let crs: CRS
+    /// Each chip's extent (with its time interval), in batch order.
+    public let bounds: [BoundingBox]
+    public let bandNames: [String]
+
+    public init(index: Int, image: Tensor?, mask: Tensor?, crs: CRS, bounds: [BoundingBox], bandNames: [String]) {
+        self.index = index; self.image = image; self.mask = mask; self.crs = crs; self.bounds = bounds
+        self.bandNames = bandNames
+    }
+
+    /// Number of chips.
+    public var count: Int { bounds.count }
+
+    /// The pixel lattice of chip `i` (for writing its prediction as a georeferenced raster).
+    public func grid(_ i: Int) -> GeoGrid {
+        let shape = (image ?? mask)?.shape ?? [1, 1, 1]
+        let h = shape[shape.count - 2], w = shape[shape.count - 1]
+        let b = bounds[i]
+        return GeoGrid(crs: crs, transform: GeoTransform(originX: b.minX, originY: b.maxY,
+                                                         resX: b.width / Double(w), resY: b.height / Double(h)),
+                       width: w, height: h)
+    }
+}

@@ -1,1 +1,0 @@
-// StrataData — see ARCHITECTURE.md

@@ -1,0 +1,316 @@
+import CGDAL
+import Foundation
+import StrataTensor
+
+/// The hot path of chip sampling: one open GDAL dataset (a file, or a warped VRT of a file onto a fixed pixel
+/// lattice) reading windows of bands straight into caller memory (a tensor's storage), with the parts outside
+/// the raster filled and resampling done by GDAL's RasterIO.
+///
+/// Not thread-safe — GDAL dataset handles must not be shared between threads. Loaders keep one reader per file per
+/// thread (see `StrataData`'s handle cache) and reuse it for every chip, so opening a file, parsing its header and
+/// building a warped VRT's transformer happen once per thread, not once per chip.
+public final class WindowReader {
+    /// The file this reader was opened on.
+    public let path: String
+    /// Pixel size of the dataset (for a warped reader: the lattice it was built on).
+    public let width: Int, height: Int
+    public let bandCount: Int
+    /// GDAL's geotransform of the dataset (north-up for warped readers).
+    public let transform: GeoTransform
+    /// The dataset's CRS as WKT (empty when the file has none).
+    public let crsWKT: String
+    /// Per band (0-based): nodata value, GDAL data type name, description.
+    public let nodata: [Double?]
+    public let dataTypes: [String]
+    public let descriptions: [String]
+    /// True for a reader built by `init(warping:…)`.
+    public let isWarped: Bool
+    /// For warped readers: the warper's fixed resampling scale (destination pixels per source pixel, gdalwarp's
+    /// `-wo XSCALE= -wo YSCALE=`), the same for every chunk so a pixel's value never depends on the chip it is in.
+    public let resamplingScale: (x: Double, y: Double)
+    let handle: GDALDatasetH
+
+    /// Opens a raster read-only.
+    public init(path: String) throws {
+        GDAL.initialize()
+        self.path = path
+        handle = try GDAL.call("cannot open raster", path: path,
+                               hint: "check that the file exists and is a raster format GDAL reads") {
+            GDALOpenEx(path, UInt32(GDAL_OF_RASTER | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR), nil, nil, nil)
+        }
+        isWarped = false
+        resamplingScale = (1, 1)
+        (width, height, bandCount, transform, crsWKT, nodata, dataTypes, descriptions) = Self.describe(handle)
+        if bandCount == 0 {
+            GDALClose(handle)
+            throw GeoError("raster has no bands", path: path, hint: "pass a file with at least one raster band")
+        }
+    }
+
+    /// Opens `path` and wraps it in a warped VRT onto `grid` (its CRS, geotransform and size): reads of this reader
+    /// are reads of the reprojected raster on that lattice, computed window by window by GDAL's warper.
+    /// - Parameters:
+    ///   - sourceCRS: overrides (or supplies) the file's CRS.
+    ///   - nodata: the value marking missing source pixels and filling areas the source does not cover (default:
+    ///     the file's nodata; without one, 0 fills uncovered areas).
+    ///   - workingType: the warper's working and output type (default: the source's). Pass float32 when reading
+    ///     into float memory so interpolated values are not rounded to the source's integer type.
+    public init(warping path: String, onto grid: GeoGrid, resampling: Resampling,
+                sourceCRS: CRS? = nil, nodata: Double? = nil, workingType: DType? = nil) throws {
+        GDAL.initialize()
+        self.path = path
+        let src = try GDAL.call("cannot open raster", path: path,
+                                hint: "check that the file exists and is a raster format GDAL reads") {
+            GDALOpenEx(path, UInt32(GDAL_OF_RASTER | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR), nil, nil, nil)
+        }
+        let info = Self.describe(src)
+        let srcWKT = sourceCRS?.wkt ?? info.4
+        guard !srcWKT.isEmpty else {
+            GDALClose(src)
+            throw GeoError("raster has no CRS, so it cannot be reprojected", path: path,
+                           hint: "give the dataset a CRS for files without one")
+        }
+        let n = info.2
+        let noData = nodata ?? info.5[0]
+        let opts = GDALCreateWarpOptions()!
+        opts.pointee.hSrcDS = src
+        opts.pointee.nBandCount = Int32(n)
+        opts.pointee.panSrcBands = UnsafeMutablePointer<Int32>(OpaquePointer(CPLMalloc(MemoryLayout<Int32>.size * n)!))
+        opts.pointee.panDstBands = UnsafeMutablePointer<Int32>(OpaquePointer(CPLMalloc(MemoryLayout<Int32>.size * n)!))
+        for b in 0..<n { opts.pointee.panSrcBands[b] = Int32(b + 1); opts.pointee.panDstBands[b] = Int32(b + 1) }
+        opts.pointee.eResampleAlg = resampling.warp
+        if let workingType, let t = GDALTypes.gdal(workingType) { opts.pointee.eWorkingDataType = t }
+        if let noData {
+            let real = UnsafeMutablePointer<Double>(OpaquePointer(CPLMalloc(MemoryLayout<Double>.size * n)!))
+            let imag = UnsafeMutablePointer<Double>(OpaquePointer(CPLMalloc(MemoryLayout<Double>.size * n)!))
+            let dreal = UnsafeMutablePointer<Double>(OpaquePointer(CPLMalloc(MemoryLayout<Double>.size * n)!))
+            let dimag = UnsafeMutablePointer<Double>(OpaquePointer(CPLMalloc(MemoryLayout<Double>.size * n)!))
+            for b in 0..<n { real[b] = noData; imag[b] = 0; dreal[b] = noData; dimag[b] = 0 }
+            opts.pointee.padfSrcNoDataReal = real; opts.pointee.padfSrcNoDataImag = imag
+            opts.pointee.padfDstNoDataReal = dreal; opts.pointee.padfDstNoDataImag = dimag
+            opts.pointee.papszWarpOptions = CSLSetNameValue(opts.pointee.papszWarpOptions, "INIT_DEST", "NO_DATA")
+        } else {
+            opts.pointee.papszWarpOptions = CSLSetNameValue(opts.pointee.papszWarpOptions, "INIT_DEST", "0")
+        }
+        var transformerOptions: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = nil
+        transformerOptions = CSLSetNameValue(transformerOptions, "SRC_SRS", srcWKT)
+        transformerOptions = CSLSetNameValue(transformerOptions, "DST_SRS", grid.crs.wkt)
+        let (transformer, log) = GDAL.capturing { GDALCreateGenImgProjTransformer2(src, nil, transformerOptions) }
+        CSLDestroy(transformerOptions)
+        guard let transformer else {
+            GDALDestroyWarpOptions(opts)
+            GDALClose(src)
+            throw GeoError("cannot reproject raster to \(grid.crs)", path: path, gdal: log.failureText,
+                           hint: "check both CRSs; the raster may lie outside the target CRS's area of use")
+        }
+        // One resampling scale for the whole raster (GDAL otherwise derives it per processing chunk, so a pixel's
+        // value would depend on the block it falls in): the source pixel size in target units over the target's.
+        var suggested = [Double](repeating: 0, count: 6)
+        var sw: Int32 = 0, sh: Int32 = 0
+        if GDALSuggestedWarpOutput(src, GDALGenImgProjTransform, transformer, &suggested, &sw, &sh) == CE_None,
+           suggested[1] != 0, suggested[5] != 0 {
+            resamplingScale = (abs(suggested[1]) / grid.resolution.x, abs(suggested[5]) / grid.resolution.y)
+            opts.pointee.papszWarpOptions = CSLSetNameValue(opts.pointee.papszWarpOptions, "XSCALE", "\(resamplingScale.x)")
+            opts.pointee.papszWarpOptions = CSLSetNameValue(opts.pointee.papszWarpOptions, "YSCALE", "\(resamplingScale.y)")
+        } else {
+            resamplingScale = (1, 1)
+        }
+        var gt = grid.transform.coefficients
+        GDALSetGenImgProjTransformerDstGeoTransform(transformer, &gt)
+        opts.pointee.pfnTransformer = GDALGenImgProjTransform
+        opts.pointee.pTransformerArg = transformer
+        let vrt = GDAL.capturing { GDALCreateWarpedVRT(src, Int32(grid.width), Int32(grid.height), &gt, opts) }
+        GDALDestroyWarpOptions(opts)
+        guard let vrtHandle = vrt.0 else {
+            GDALDestroyGenImgProjTransformer(transformer)
+            GDALClose(src)
+            throw GeoError("cannot build a warped view of the raster onto \(grid)", path: path, gdal: vrt.1.failureText)
+        }
+        // The VRT took a reference on the source and owns the transformer: drop ours so closing the VRT frees all.
+        GDALReleaseDataset(src)
+        handle = vrtHandle
+        isWarped = true
+        (width, height, bandCount, transform, _, self.nodata, dataTypes, descriptions) = Self.describe(vrtHandle)
+        crsWKT = grid.crs.wkt
+    }
+
+    deinit { GDALClose(handle) }
+
+    private static func describe(_ h: GDALDatasetH)
+        -> (Int, Int, Int, GeoTransform, String, [Double?], [String], [String])
+    {
+        let w = Int(GDALGetRasterXSize(h)), ht = Int(GDALGetRasterYSize(h)), n = Int(GDALGetRasterCount(h))
+        var gt = [Double](repeating: 0, count: 6)
+        if GDALGetGeoTransform(h, &gt) != CE_None { gt = [0, 1, 0, 0, 0, 1] }
+        let wkt = GDALGetProjectionRef(h).map { String(cString: $0) } ?? ""
+        var nd: [Double?] = [], types: [String] = [], desc: [String] = []
+        for b in 1...max(1, n) where n > 0 {
+            let band = GDALGetRasterBand(h, Int32(b))
+            var has: Int32 = 0
+            let v = GDALGetRasterNoDataValue(band, &has)
+            nd.append(has != 0 ? v : nil)
+            types.append(String(cString: GDALGetDataTypeName(GDALGetRasterDataType(band))))
+            desc.append(GDALGetDescription(band).map { String(cString: $0) } ?? "")
+        }
+        return (w, ht, n, GeoTransform(gt), wkt, nd, types, desc)
+    }
+
+    /// Reads a window of source pixels, given in (possibly fractional) pixel coordinates of this dataset, resampled
+    /// to `destination.width × destination.height` and written into `destination` (band-sequential, rows
+    /// contiguous). Parts of the window outside the dataset are left untouched, so the caller pre-fills them when
+    /// the result reports partial coverage.
+    ///
+    /// - Returns: the destination pixel rectangle that was written (nil when the window misses the dataset).
+    @discardableResult
+    public func read(bands: [Int], window: (x: Double, y: Double, width: Double, height: Double),
+                     into destination: ChipBuffer, resampling: Resampling) throws -> PixelWindow? {
+        for b in bands where b < 1 || b > bandCount {
+            throw GeoError("band \(b) out of range", path: path, hint: "the raster has bands 1...\(bandCount)")
+        }
+        let W = destination.width, H = destination.height
+        let sx = window.width / Double(W), sy = window.height / Double(H)
+        // Destination pixels whose centres fall inside the dataset.
+        func span(_ a: Double, _ s: Double, _ n: Int, _ size: Int) -> (Int, Int) {
+            let lo = Swift.max(0, Self.ceilSnap(-a / s - 0.5)), hi = Swift.min(n, Self.ceilSnap((Double(size) - a) / s - 0.5))
+            return (lo, hi)
+        }
+        let (i0, i1) = span(window.x, sx, W, width), (j0, j1) = span(window.y, sy, H, height)
+        guard i1 > i0, j1 > j0 else { return nil }
+        // The source window of that part, kept inside the dataset.
+        var fx = window.x + Double(i0) * sx, fy = window.y + Double(j0) * sy
+        var fw = Double(i1 - i0) * sx, fh = Double(j1 - j0) * sy
+        fx = Swift.max(0, fx); fy = Swift.max(0, fy)
+        fw = Swift.min(fw, Double(width) - fx); fh = Swift.min(fh, Double(height) - fy)
+        let ix = Self.snap(fx), iy = Self.snap(fy), iw = Self.snap(fw), ih = Self.snap(fh)
+        let integral = ix.rounded() == ix && iy.rounded() == iy && iw.rounded() == iw && ih.rounded() == ih
+        if resampling.rasterIO == nil, abs(sx - 1) > 1e-9 || abs(sy - 1) > 1e-9 {
+            throw GeoError("resampling \(resampling) is not available for window reads", path: path,
+                           hint: "use nearest, bilinear, cubic, cubicSpline, lanczos, average, mode or rms")
+        }
+        var extra = GDALRasterIOExtraArg()
+        extra.nVersion = 1
+        extra.eResampleAlg = resampling.rasterIO ?? GRIORA_NearestNeighbour
+        let nx = Int(ix.rounded(.down)), ny = Int(iy.rounded(.down))
+        let nw = Swift.max(1, Swift.min(width - nx, Int((iw + (integral ? 0 : 0.5)).rounded(.down))))
+        let nh = Swift.max(1, Swift.min(height - ny, Int((ih + (integral ? 0 : 0.5)).rounded(.down))))
+        if !integral {
+            extra.bFloatingPointWindowValidity = 1
+            extra.dfXOff = ix; extra.dfYOff = iy; extra.dfXSize = iw; extra.dfYSize = ih
+        }
+        let es = destination.dtype.byteSize
+        let base = destination.pointer + (j0 * W + i0) * es
+        var bandList = bands.map(Int32.init)
+        let err = GDAL.capturing {
+            GDALDatasetRasterIOEx(handle, GF_Read, Int32(nx), Int32(ny), Int32(nw), Int32(nh), base,
+                                  Int32(i1 - i0), Int32(j1 - j0), GDALTypes.gdal(destination.dtype)!, Int32(bands.count),
+                                  &bandList, Int64(es), Int64(W * es), Int64(W * H * es), &extra)
+        }
+        if err.0.rawValue >= CE_Failure.rawValue {
+            throw GeoError("cannot read window (\(nx), \(ny), \(nw)×\(nh))", path: path, gdal: err.1.failureText,
+                           hint: "the file may be truncated or corrupt")
+        }
+        return PixelWindow(x: i0, y: j0, width: i1 - i0, height: j1 - j0)
+    }
+
+    /// The resolution GDAL's warper suggests for this dataset reprojected into `target` (square pixels in
+    /// `target`'s units: degrees for a geographic CRS, metres or feet for a projected one).
+    public func suggestedResolution(in target: CRS, sourceCRS: CRS? = nil) throws -> (x: Double, y: Double) {
+        let srcWKT = sourceCRS?.wkt ?? crsWKT
+        guard !srcWKT.isEmpty else {
+            throw GeoError("raster has no CRS, so it cannot be reprojected", path: path, hint: "give the dataset a CRS for files without one")
+        }
+        var opts: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = nil
+        opts = CSLSetNameValue(opts, "SRC_SRS", srcWKT)
+        opts = CSLSetNameValue(opts, "DST_SRS", target.wkt)
+        defer { CSLDestroy(opts) }
+        let (t, log) = GDAL.capturing { GDALCreateGenImgProjTransformer2(handle, nil, opts) }
+        guard let t else {
+            throw GeoError("cannot reproject raster to \(target)", path: path, gdal: log.failureText,
+                           hint: "the raster may lie outside the target CRS's area of use")
+        }
+        defer { GDALDestroyGenImgProjTransformer(t) }
+        var gt = [Double](repeating: 0, count: 6)
+        var px: Int32 = 0, ln: Int32 = 0
+        let (err, log2) = GDAL.capturing { GDALSuggestedWarpOutput(handle, GDALGenImgProjTransform, t, &gt, &px, &ln) }
+        guard err == CE_None, gt[1] > 0 else {
+            throw GeoError("cannot compute the raster's extent in \(target)", path: path, gdal: log2.failureText)
+        }
+        return (abs(gt[1]), abs(gt[5]))
+    }
+
+    /// Rounds values within 1e-6 of an integer to it (pixel arithmetic on aligned grids is exact up to float noise).
+    @inline(__always) static func snap(_ v: Double) -> Double {
+        let r = v.rounded()
+        return abs(v - r) < 1e-6 ? r : v
+    }
+    @inline(__always) static func ceilSnap(_ v: Double) -> Int { Int(snap(v).rounded(.up)) }
+}
+
+/// Raw destination memory for `WindowReader.read`: `bandCount` planes of `height × width` elements of `dtype`,
+/// band-sequential (the layout of a contiguous [C, H, W] tensor).
+public struct ChipBuffer {
+    public let pointer: UnsafeMutableRawPointer
+    public let dtype: DType
+    public let bandCount: Int, height: Int, width: Int
+
+    public init(pointer: UnsafeMutableRawPointer, dtype: DType, bandCount: Int, height: Int, width: Int) {
+        self.pointer = pointer; self.dtype = dtype; self.bandCount = bandCount; self.height = height; self.width = width
+    }
+
+    /// The buffer of one band (0-based).
+    public func band(_ b: Int) -> ChipBuffer {
+        ChipBuffer(pointer: pointer + b * height * width * dtype.byteSize, dtype: dtype, bandCount: 1,
+                   height: height, width: width)
+    }
+
+    /// The buffer over a contiguous CPU tensor of shape [C, H, W] (or [H, W]).
+    public init(tensor: Tensor) throws {
+        let s = tensor.shape
+        guard (s.count == 3 || s.count == 2), tensor.isContiguous(), let p = tensor.dataPointer else {
+            throw GeoError("a chip buffer needs a contiguous CPU tensor of shape [C, H, W] or [H, W], got \(s)")
+        }
+        guard GDALTypes.gdal(tensor.dtype) != nil else {
+            throw GeoError("cannot read rasters into a \(tensor.dtype) tensor", hint: "use uint8, int16, int32, int64, float32 or float64")
+        }
+        self.init(pointer: p, dtype: tensor.dtype, bandCount: s.count == 3 ? s[0] : 1, height: s[s.count - 2],
+                  width: s[s.count - 1])
+    }
+
+    /// The buffer of bands `range` (0-based, contiguous planes).
+    public func bands(_ range: Range<Int>) -> ChipBuffer {
+        ChipBuffer(pointer: pointer + range.lowerBound * height * width * dtype.byteSize, dtype: dtype,
+                   bandCount: range.count, height: height, width: width)
+    }
+
+    /// Sets every element outside `rect` (in every band) to `value`: the part a partial read did not cover.
+    public func fill(_ value: Double, outside rect: PixelWindow?) {
+        guard let r = rect?.intersection(PixelWindow(width: width, height: height)) else { fill(value); return }
+        if r.x == 0 && r.y == 0 && r.width == width && r.height == height { return }
+        let es = dtype.byteSize
+        for b in 0..<bandCount {
+            let plane = pointer + b * height * width * es
+            for y in 0..<height {
+                let row = ChipBuffer(pointer: plane + y * width * es, dtype: dtype, bandCount: 1, height: 1, width: width)
+                if y < r.y || y >= r.maxY {
+                    row.fill(value)
+                } else {
+                    if r.x > 0 { ChipBuffer(pointer: row.pointer, dtype: dtype, bandCount: 1, height: 1, width: r.x).fill(value) }
+                    if r.maxX < width {
+                        ChipBuffer(pointer: row.pointer + r.maxX * es, dtype: dtype, bandCount: 1, height: 1,
+                                   width: width - r.maxX).fill(value)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sets every element of the bands in `bands` (0-based, default all) to `value`.
+    public func fill(_ value: Double, bands: Range<Int>? = nil) {
+        let r = bands ?? 0..<bandCount
+        let n = r.count * height * width
+        guard n > 0 else { return }
+        let start = pointer + r.lowerBound * height * width * dtype.byteSize
+        TensorMemory.fill(start, count: n, dtype: dtype, value: value)
+    }
+}
+
