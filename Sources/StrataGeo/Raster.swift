@@ -15,6 +15,12 @@ public final class Raster {
     /// Width and height in pixels, and the number of bands.
     public let width: Int, height: Int, bandCount: Int
     private let crsOverride: CRS?
+    /// Reprojection transformers to target CRSs, kept per raster (creating one costs more than warping a chip).
+    var transformers: [String: UnsafeMutableRawPointer] = [:]
+    /// Warped VRTs of this raster on target lattices (`WarpMode.sharedLattice`), keyed by lattice and options.
+    var warpedViews: [String: WarpedView] = [:]
+    /// The raster's bounds in other CRSs, keyed by target and source CRS.
+    var footprints: [String: BoundingBox] = [:]
 
     /// Opens a raster read-only. `crs`, when given, replaces the file's CRS (for files that have none or a wrong one).
     /// Throws a `GeoError` naming the file when it is missing, not a raster GDAL can read, or damaged.
@@ -42,7 +48,11 @@ public final class Raster {
         }
     }
 
-    deinit { GDALClose(handle) }
+    deinit {
+        for v in warpedViews.values { GDALClose(v.handle) }  // before the source they reference
+        for t in transformers.values { GDALDestroyGenImgProjTransformer(t) }
+        GDALClose(handle)
+    }
 
     /// GDAL's short driver name ("GTiff", "VRT", …).
     public var driver: String {

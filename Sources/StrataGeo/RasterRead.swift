@@ -18,21 +18,33 @@ extension Raster {
     public func read(window: PixelWindow, bands: [Int]? = nil, as type: PixelType = .native, fill: Double? = nil,
                      outputSize: (width: Int, height: Int)? = nil, resampling: Resampling = .nearest) throws -> Tensor {
         let list = try resolveBands(bands)
+        let (dtype, gtype) = try outputType(type, bands: list)
+        return try readWindow(from: handle, width: width, height: height, window: window, bands: list, type: type,
+                              dtype: dtype, gtype: gtype, fill: fill, outputSize: outputSize, resampling: resampling)
+    }
+
+    /// The boundless windowed read behind `read(window:)`, from this raster or a dataset derived from it with the
+    /// same bands (a warped VRT).
+    func readWindow(from ds: GDALDatasetH, width dsWidth: Int, height dsHeight: Int, window: PixelWindow, bands list: [Int],
+                    type: PixelType, dtype: DType, gtype: GDALDataType, fill: Double?,
+                    outputSize: (width: Int, height: Int)? = nil, resampling: Resampling = .nearest) throws -> Tensor {
         guard !window.isEmpty else {
             throw GeoError("empty window \(window)", path: path, hint: "pass a window with positive width and height")
         }
         let outW = outputSize?.width ?? window.width, outH = outputSize?.height ?? window.height
         guard outW > 0, outH > 0 else { throw GeoError("invalid output size \(outW)×\(outH)", path: path, hint: "pass a positive size") }
-        let (dtype, gtype) = try outputType(type, bands: list)
+        guard resampling.rasterIO != nil || outputSize == nil else {
+            throw GeoError("resampling \(resampling) is not available for window reads", path: path,
+                           hint: "use nearest, bilinear, cubic, cubicSpline, lanczos, average, mode or rms, or read(onto:) for warper kernels")
+        }
         let (tensor, base) = try TensorMemory.allocate([list.count, outH, outW], dtype)
         let elem = dtype.byteSize
         let plane = outW * outH
-        let infos = bands == nil ? self.bands : list.map { self.bands[$0 - 1] }
+        let infos = list.map { self.bands[$0 - 1] }
         let scaled = type == .float32 && infos.contains { $0.scale != 1 || $0.offset != 0 }
 
-        // The part of the window inside the raster and where it lands in the output (scaled when resampling).
-        let full = PixelWindow(width: width, height: height)
-        let inner = window.intersection(full)
+        // The part of the window inside the dataset and where it lands in the output (scaled when resampling).
+        let inner = window.intersection(PixelWindow(width: dsWidth, height: dsHeight))
         var dest: PixelWindow? = nil
         if let inner {
             let sx = Double(outW) / Double(window.width), sy = Double(outH) / Double(window.height)
@@ -51,14 +63,10 @@ extension Raster {
             var extra = GDALRasterIOExtraArg()
             extra.nVersion = 1
             extra.eResampleAlg = resampling.rasterIO ?? GRIORA_NearestNeighbour
-            guard resampling.rasterIO != nil || outputSize == nil else {
-                throw GeoError("resampling \(resampling) is not available for window reads", path: path,
-                               hint: "use nearest, bilinear, cubic, cubicSpline, lanczos, average, mode or rms, or read(onto:) for warper kernels")
-            }
             let ptr = base + (dest.y * outW + dest.x) * elem
             try GDAL.check("cannot read \(window) of bands \(list)", path: path,
                            hint: "the file may be truncated or corrupt; re-create or re-download it") {
-                GDALDatasetRasterIOEx(handle, GF_Read, Int32(inner.x), Int32(inner.y), Int32(inner.width), Int32(inner.height),
+                GDALDatasetRasterIOEx(ds, GF_Read, Int32(inner.x), Int32(inner.y), Int32(inner.width), Int32(inner.height),
                                       ptr, Int32(dest.width), Int32(dest.height), gtype, Int32(list.count), &bandMap,
                                       GSpacing(elem), GSpacing(outW * elem), GSpacing(plane * elem), &extra)
             }

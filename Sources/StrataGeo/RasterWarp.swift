@@ -2,6 +2,24 @@ import CGDAL
 import Foundation
 import StrataTensor
 
+/// How `Raster.read(onto:)` runs GDAL's warper when it has to resample.
+public enum WarpMode: Hashable, Sendable {
+    /// Warp exactly the requested grid, every call (the result equals `gdalwarp` onto that grid).
+    case perRequest
+    /// Warp through one warped VRT per target lattice (CRS, pixel size, origin modulo a pixel) covering the whole
+    /// raster, reading chips as windows of it. GDAL's block cache then serves overlapping chips without warping
+    /// them again — faster when many chips come from one file on one lattice. Pixels can differ from `perRequest`
+    /// by the approximate transformer's error (`errorThreshold`); with `errorThreshold: 0` both are exact.
+    case sharedLattice
+}
+
+/// A warped VRT of a raster on some lattice (owned by the raster).
+struct WarpedView {
+    let handle: GDALDatasetH
+    let transform: GeoTransform
+    let width: Int, height: Int
+}
+
 extension Raster {
     /// Reads bands resampled onto any target grid (CRS + geotransform + size): this is how datasets of different
     /// CRSs and resolutions align on the fly. The result is a [C, grid.height, grid.width] tensor.
@@ -19,9 +37,10 @@ extension Raster {
     ///   - fill: the value of pixels with no data; default each band's nodata (scaled for `.float32`) or 0.
     ///   - sourceCRS: the raster's CRS when the file has none (required then).
     ///   - errorThreshold: the approximation error allowed, in pixels (gdalwarp's `-et`, default 0.125).
+    ///   - warp: `.perRequest` (default) or `.sharedLattice` (see `WarpMode`).
     public func read(onto grid: GeoGrid, bands: [Int]? = nil, resampling: Resampling = .nearest,
                      as type: PixelType = .native, fill: Double? = nil, sourceCRS: CRS? = nil,
-                     errorThreshold: Double = 0.125) throws -> Tensor {
+                     errorThreshold: Double = 0.125, warp mode: WarpMode = .perRequest) throws -> Tensor {
         guard let srcCRS = sourceCRS ?? crs else {
             throw GeoError("raster has no CRS, so it cannot be placed on a target grid", path: path,
                            hint: "pass sourceCRS: or open it with Raster(path:crs:)")
@@ -38,8 +57,137 @@ extension Raster {
         if let window = try self.grid(assuming: srcCRS).window(of: grid) {
             return try read(window: window, bands: list, as: type, fill: fill)
         }
+        if mode == .sharedLattice, grid.transform.isNorthUp,
+           let view = try warpedView(lattice: grid, srcCRS: srcCRS, sourceCRS: sourceCRS, resampling: resampling,
+                                     type: type, fill: fill, errorThreshold: errorThreshold) {
+            let p = view.transform.pixel(x: grid.transform.originX, y: grid.transform.originY)
+            let window = PixelWindow(x: Int(p.px.rounded()), y: Int(p.py.rounded()), width: grid.width, height: grid.height)
+            let (dtype, gtype) = try outputType(type, bands: list)
+            return try readWindow(from: view.handle, width: view.width, height: view.height, window: window, bands: list,
+                                  type: type, dtype: dtype, gtype: gtype, fill: fill)
+        }
         return try warp(onto: grid, bands: list, resampling: resampling, as: type, fill: fill,
                         sourceCRS: sourceCRS, errorThreshold: errorThreshold)
+    }
+
+    /// The cached warped VRT of the whole raster on `lattice`'s pixel lattice (nil when the raster's footprint
+    /// cannot be expressed in the target CRS, in which case the caller warps per request).
+    private func warpedView(lattice: GeoGrid, srcCRS: CRS, sourceCRS: CRS?, resampling: Resampling, type: PixelType,
+                            fill: Double?, errorThreshold: Double) throws -> WarpedView? {
+        let all = Array(1...bandCount)
+        let (_, gtype) = try outputType(type, bands: all)
+        let res = lattice.resolution
+        let ox = lattice.transform.originX, oy = lattice.transform.originY
+        // Origin modulo one pixel identifies the lattice (rounded to 1e-6 pixel).
+        let phaseX = ((ox / res.x).truncatingRemainder(dividingBy: 1) * 1e6).rounded()
+        let phaseY = ((oy / res.y).truncatingRemainder(dividingBy: 1) * 1e6).rounded()
+        let key = [lattice.crs.wkt, "\(res.x)", "\(res.y)", "\(phaseX)", "\(phaseY)", resampling.rawValue, "\(gtype.rawValue)",
+                   "\(fill.map { "\($0)" } ?? "-")", "\(errorThreshold)", sourceCRS?.wkt ?? ""].joined(separator: "\u{0}")
+        if let v = warpedViews[key] { return v }
+
+        // The raster's footprint in the target CRS, snapped outwards onto the lattice.
+        guard let fp = footprint(in: lattice.crs, srcCRS: srcCRS) else { return nil }
+        let x0 = ox + ((fp.minX - ox) / res.x).rounded(.down) * res.x
+        let y1 = oy - ((oy - fp.maxY) / res.y).rounded(.down) * res.y
+        let w = Int(((fp.maxX - x0) / res.x).rounded(.up)), h = Int(((y1 - fp.minY) / res.y).rounded(.up))
+        guard w > 0, h > 0, w < Int(Int32.max), h < Int(Int32.max) else { return nil }
+        let gt = GeoTransform(originX: x0, originY: y1, resX: res.x, resY: res.y)
+
+        let infos = self.bands
+        guard let wo = GDALCreateWarpOptions() else { throw GeoError("cannot allocate warp options") }
+        defer { GDALDestroyWarpOptions(wo) }
+        wo.pointee.hSrcDS = handle
+        wo.pointee.eResampleAlg = resampling.warp
+        wo.pointee.eWorkingDataType = gtype
+        fillWarpBands(wo, bands: all, infos: infos, type: type, fill: fill,
+                      scale: kernelScale(resolution: res, crs: lattice.crs, srcCRS: srcCRS))
+        var tOpts = ["DST_SRS=\(lattice.crs.wkt)"]
+        if let sourceCRS { tOpts.append("SRC_SRS=\(sourceCRS.wkt)") }
+        let gen = try GDAL.withOptions(tOpts) { o in
+            try GDAL.call("cannot build a transformation from the raster to \(lattice.crs)", path: path,
+                          hint: "check that both CRSs are valid and that the grid overlaps the raster's area of use") {
+                GDALCreateGenImgProjTransformer2(handle, nil, o)
+            }
+        }
+        var coefficients = gt.coefficients
+        GDALSetGenImgProjTransformerDstGeoTransform(gen, &coefficients)
+        if errorThreshold > 0, let approx = GDALCreateApproxTransformer(GDALGenImgProjTransform, gen, errorThreshold) {
+            GDALApproxTransformerOwnsSubtransformer(approx, 1)
+            wo.pointee.pfnTransformer = GDALApproxTransform
+            wo.pointee.pTransformerArg = approx
+        } else {
+            wo.pointee.pfnTransformer = GDALGenImgProjTransform
+            wo.pointee.pTransformerArg = gen
+        }
+        // The VRT owns the transformer from here on (it destroys it when closed).
+        guard let vrt = GDALCreateWarpedVRT(handle, Int32(w), Int32(h), &coefficients, wo) else {
+            GDALDestroyTransformer(wo.pointee.pTransformerArg)
+            throw GeoError("cannot create a warped view on \(lattice.crs)", path: path, gdal: String(cString: CPLGetLastErrorMsg()))
+        }
+        GDALSetProjection(vrt, lattice.crs.wkt)
+        if warpedViews.count >= 4 { warpedViews.values.forEach { GDALClose($0.handle) }; warpedViews = [:] }
+        let view = WarpedView(handle: vrt, transform: gt, width: w, height: h)
+        warpedViews[key] = view
+        return view
+    }
+
+    /// Band lists, source nodata, destination nodata and INIT_DEST for a warp (shared by both warp modes).
+    func fillWarpBands(_ wo: UnsafeMutablePointer<GDALWarpOptions>, bands list: [Int], infos all: [BandInfo],
+                       type: PixelType, fill: Double?, scale: (x: Double, y: Double)?) {
+        if let scale {
+            wo.pointee.papszWarpOptions = CSLSetNameValue(wo.pointee.papszWarpOptions, "XSCALE", "\(scale.x)")
+            wo.pointee.papszWarpOptions = CSLSetNameValue(wo.pointee.papszWarpOptions, "YSCALE", "\(scale.y)")
+        }
+        let infos = list.map { all[$0 - 1] }
+        wo.pointee.nBandCount = Int32(list.count)
+        let srcBands = CPLMalloc(MemoryLayout<Int32>.size * list.count)!.assumingMemoryBound(to: Int32.self)
+        let dstBands = CPLMalloc(MemoryLayout<Int32>.size * list.count)!.assumingMemoryBound(to: Int32.self)
+        for (i, b) in list.enumerated() { srcBands[i] = Int32(b); dstBands[i] = Int32(i + 1) }
+        wo.pointee.panSrcBands = srcBands
+        wo.pointee.panDstBands = dstBands
+        if infos.contains(where: { $0.nodata != nil }) {
+            let src = CPLMalloc(MemoryLayout<Double>.size * list.count)!.assumingMemoryBound(to: Double.self)
+            // A band without nodata gets a value no pixel can hold, so nothing in it is treated as missing.
+            for (i, info) in infos.enumerated() { src[i] = info.nodata ?? -1.0e300 }
+            wo.pointee.padfSrcNoDataReal = src
+        }
+        let raw = rawFill(infos, type: type, fill: fill)
+        if raw.contains(where: { $0 != nil }) {
+            let d = CPLMalloc(MemoryLayout<Double>.size * list.count)!.assumingMemoryBound(to: Double.self)
+            for (i, v) in raw.enumerated() { d[i] = v ?? 0 }
+            wo.pointee.padfDstNoDataReal = d
+            wo.pointee.papszWarpOptions = CSLSetNameValue(wo.pointee.papszWarpOptions, "INIT_DEST", "NO_DATA")
+        } else {
+            wo.pointee.papszWarpOptions = CSLSetNameValue(wo.pointee.papszWarpOptions, "INIT_DEST", "0")
+        }
+    }
+
+    /// The raster's bounds in `target` (densified), cached per target CRS; nil when they cannot be transformed.
+    func footprint(in target: CRS, srcCRS: CRS) -> BoundingBox? {
+        let key = "\(target.wkt)\u{0}\(srcCRS.wkt)"
+        if let fp = footprints[key] { return fp }
+        let fp = srcCRS == target ? bounds : try? srcCRS.transform(bounds, to: target)
+        if let fp { footprints[key] = fp }
+        return fp
+    }
+
+    /// The resampling kernel's scale (target pixels per source pixel along x and y) for a target resolution,
+    /// computed once over the whole raster. GDAL would otherwise estimate it per processing chunk, so a pixel's
+    /// value would depend on where chip boundaries fall; a constant scale makes every chip, whatever its extent
+    /// or warp mode, agree (pass the same `-wo XSCALE= -wo YSCALE=` to gdalwarp to reproduce it).
+    func kernelScale(resolution res: (x: Double, y: Double), crs target: CRS, srcCRS: CRS) -> (x: Double, y: Double)? {
+        guard let fp = footprint(in: target, srcCRS: srcCRS), fp.width > 0, fp.height > 0 else { return nil }
+        return (fp.width / res.x / Double(width), fp.height / res.y / Double(height))
+    }
+
+    /// Output nodata in raw (unscaled) units per band: the explicit fill, else the source nodata.
+    func rawFill(_ infos: [BandInfo], type: PixelType, fill: Double?) -> [Double?] {
+        infos.map { info in
+            if let fill {
+                return type == .float32 && (info.scale != 1 || info.offset != 0) ? (fill - info.offset) / info.scale : fill
+            }
+            return info.nodata
+        }
     }
 
     private func warp(onto grid: GeoGrid, bands list: [Int], resampling: Resampling, as type: PixelType, fill: Double?,
@@ -47,14 +195,7 @@ extension Raster {
         let (dtype, gtype) = try outputType(type, bands: list)
         let (tensor, base) = try TensorMemory.allocate([list.count, grid.height, grid.width], dtype)
         let infos = list.map { self.bands[$0 - 1] }
-        let anyNodata = infos.contains { $0.nodata != nil }
-        // Output nodata (raw units) per band: the explicit fill, else the source nodata.
-        let rawFill: [Double?] = infos.map { info in
-            if let fill {
-                return type == .float32 && (info.scale != 1 || info.offset != 0) ? (fill - info.offset) / info.scale : fill
-            }
-            return info.nodata
-        }
+        let rawFill = rawFill(infos, type: type, fill: fill)
         let dst = try MemDataset(base: base, width: grid.width, height: grid.height, bands: list.count, type: gtype,
                                  grid: grid, nodata: rawFill)
 
@@ -63,51 +204,41 @@ extension Raster {
         wo.pointee.hSrcDS = handle
         wo.pointee.hDstDS = dst.handle
         wo.pointee.eResampleAlg = resampling.warp
-        wo.pointee.nBandCount = Int32(list.count)
-        let srcBands = CPLMalloc(MemoryLayout<Int32>.size * list.count)!.assumingMemoryBound(to: Int32.self)
-        let dstBands = CPLMalloc(MemoryLayout<Int32>.size * list.count)!.assumingMemoryBound(to: Int32.self)
-        for (i, b) in list.enumerated() { srcBands[i] = Int32(b); dstBands[i] = Int32(i + 1) }
-        wo.pointee.panSrcBands = srcBands
-        wo.pointee.panDstBands = dstBands
-        if anyNodata {
-            let src = CPLMalloc(MemoryLayout<Double>.size * list.count)!.assumingMemoryBound(to: Double.self)
-            // A band without nodata gets a value no pixel can hold, so nothing in it is treated as missing.
-            for (i, info) in infos.enumerated() { src[i] = info.nodata ?? -1.0e300 }
-            wo.pointee.padfSrcNoDataReal = src
-        }
-        if rawFill.contains(where: { $0 != nil }) {
-            let d = CPLMalloc(MemoryLayout<Double>.size * list.count)!.assumingMemoryBound(to: Double.self)
-            for (i, v) in rawFill.enumerated() { d[i] = v ?? 0 }
-            wo.pointee.padfDstNoDataReal = d
-            wo.pointee.papszWarpOptions = CSLSetNameValue(wo.pointee.papszWarpOptions, "INIT_DEST", "NO_DATA")
-        } else {
-            wo.pointee.papszWarpOptions = CSLSetNameValue(wo.pointee.papszWarpOptions, "INIT_DEST", "0")
-        }
+        fillWarpBands(wo, bands: list, infos: self.bands, type: type, fill: fill,
+                      scale: kernelScale(resolution: grid.resolution, crs: grid.crs, srcCRS: sourceCRS ?? crs!))
 
-        var tOpts: [String] = []
-        if let sourceCRS { tOpts.append("SRC_SRS=\(sourceCRS.wkt)") }
-        let gen = try GDAL.withOptions(tOpts) { o in
-            try GDAL.call("cannot build a transformation from the raster to \(grid.crs)", path: path,
-                          hint: "check that both CRSs are valid and that the grid overlaps the raster's area of use") {
-                GDALCreateGenImgProjTransformer2(handle, dst.handle, o)
+        // The source → target transformer is cached per target CRS; only its target geotransform changes per call.
+        let key = grid.crs.wkt + "\u{0}" + (sourceCRS?.wkt ?? "")
+        let gen: UnsafeMutableRawPointer
+        if let cached = transformers[key] {
+            gen = cached
+        } else {
+            var tOpts = ["DST_SRS=\(grid.crs.wkt)"]
+            if let sourceCRS { tOpts.append("SRC_SRS=\(sourceCRS.wkt)") }
+            gen = try GDAL.withOptions(tOpts) { o in
+                try GDAL.call("cannot build a transformation from the raster to \(grid.crs)", path: path,
+                              hint: "check that both CRSs are valid and that the grid overlaps the raster's area of use") {
+                    GDALCreateGenImgProjTransformer2(handle, nil, o)
+                }
             }
+            if transformers.count >= 8 { transformers.values.forEach { GDALDestroyGenImgProjTransformer($0) }; transformers = [:] }
+            transformers[key] = gen
         }
+        var gt = grid.transform.coefficients
+        GDALSetGenImgProjTransformerDstGeoTransform(gen, &gt)
+        var approx: UnsafeMutableRawPointer? = nil
         if errorThreshold > 0 {
-            guard let approx = GDALCreateApproxTransformer(GDALGenImgProjTransform, gen, errorThreshold) else {
-                GDALDestroyGenImgProjTransformer(gen)
+            guard let a = GDALCreateApproxTransformer(GDALGenImgProjTransform, gen, errorThreshold) else {
                 throw GeoError("cannot build an approximate transformer", path: path)
             }
-            GDALApproxTransformerOwnsSubtransformer(approx, 1)
+            approx = a
             wo.pointee.pfnTransformer = GDALApproxTransform
-            wo.pointee.pTransformerArg = approx
+            wo.pointee.pTransformerArg = a
         } else {
             wo.pointee.pfnTransformer = GDALGenImgProjTransform
             wo.pointee.pTransformerArg = gen
         }
-        defer {
-            if errorThreshold > 0 { GDALDestroyApproxTransformer(wo.pointee.pTransformerArg) }
-            else { GDALDestroyGenImgProjTransformer(wo.pointee.pTransformerArg) }
-        }
+        defer { if let approx { GDALDestroyApproxTransformer(approx) } }
 
         let op = try GDAL.call("cannot set up the warp onto \(grid)", path: path, hint: "check the grid and the bands") {
             GDALCreateWarpOperation(wo)
@@ -123,7 +254,7 @@ extension Raster {
             let plane = grid.width * grid.height
             for (c, info) in infos.enumerated() where info.scale != 1 || info.offset != 0 {
                 TensorMemory.scale(base + c * plane * 4, rowLength: grid.width, rect: grid.fullWindow,
-                                   scale: info.scale, offset: info.offset, skip: fill != nil ? Float(rawFill[c]!) : nil)
+                                   scale: info.scale, offset: info.offset)  // raw fill maps onto `fill`
             }
         }
         return tensor

@@ -32,17 +32,12 @@ enum TensorMemory {
     private static func clamp(_ v: Double, _ lo: Double, _ hi: Double) -> Double { Swift.min(hi, Swift.max(lo, v)) }
 
     /// `v × scale + offset` over a rectangle of a float32 plane of row length `rowLength`.
-    static func scale(_ p: UnsafeMutableRawPointer, rowLength: Int, rect: PixelWindow, scale: Double, offset: Double,
-                      skip: Float? = nil) {
+    static func scale(_ p: UnsafeMutableRawPointer, rowLength: Int, rect: PixelWindow, scale: Double, offset: Double) {
         let f = p.assumingMemoryBound(to: Float.self)
         let s = Float(scale), o = Float(offset)
         for y in rect.y..<rect.maxY {
             let row = f + y * rowLength
-            if let skip {
-                for x in rect.x..<rect.maxX where row[x] != skip { row[x] = row[x] * s + o }
-            } else {
-                for x in rect.x..<rect.maxX { row[x] = row[x] * s + o }
-            }
+            for x in rect.x..<rect.maxX { row[x] = row[x] * s + o }
         }
     }
 

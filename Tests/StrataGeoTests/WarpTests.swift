@@ -6,11 +6,15 @@ import Testing
 
 /// Reading onto target grids equals gdalwarp on the same inputs and grid.
 @Suite struct WarpTests {
-    /// gdalwarp onto `grid` into raw BSQ, read back without StrataGeo.
+    /// gdalwarp onto `grid` into raw BSQ, read back without StrataGeo. Strata fixes the resampling kernel's scale
+    /// for the whole raster (see `Raster.kernelScale`); the same value is passed to gdalwarp as XSCALE/YSCALE.
     static func gdalwarp(_ src: String, _ grid: GeoGrid, _ r: String, _ raw: Oracle.Raw, extra: [String] = [],
                          in dir: URL) throws -> [Double] {
         let out = dir.appendingPathComponent("warp-\(UUID().uuidString).bin").path
-        try Oracle.run("gdalwarp", ["-q", "-of", "ENVI", "-co", "INTERLEAVE=BSQ", "-r", r] + Oracle.gridArgs(grid) + extra + [src, out])
+        let raster = try Raster(path: src)
+        let scale = try #require(raster.kernelScale(resolution: grid.resolution, crs: grid.crs, srcCRS: raster.crs!))
+        let wo = ["-wo", "XSCALE=\(scale.x)", "-wo", "YSCALE=\(scale.y)"]
+        try Oracle.run("gdalwarp", ["-q", "-of", "ENVI", "-co", "INTERLEAVE=BSQ", "-r", r] + Oracle.gridArgs(grid) + wo + extra + [src, out])
         return try Oracle.readRaw(out, raw)
     }
 
@@ -36,6 +40,33 @@ import Testing
         let bilByte = try r.read(onto: grid, resampling: .bilinear)
         let wantByte = try Self.gdalwarp(path, grid, "bilinear", .uint8, in: dir)
         #expect(Oracle.mismatches(try bilByte.doubles(), wantByte) == 0)
+    }
+
+    /// Chips read through the shared warped VRT of a lattice equal gdalwarp onto each chip's grid when both use the
+    /// exact transformer, and stay within the approximation of the per-request warp otherwise.
+    @Test(.enabled(if: SharedData.shouldRun)) func sharedLatticeChipsMatchGdalwarp() throws {
+        let path = try RealData.rgb()
+        let r = try Raster(path: path)
+        let dir = try SharedData.tempDir("geo-shared")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let lattice = try GeoGrid(crs: .webMercator, bounds: try r.crs!.transform(r.bounds, to: .webMercator), resolution: 400)
+        // Chips inside, across the edge of the data, and partly outside the lattice.
+        let chips = [PixelWindow(x: 200, y: 150, width: 64, height: 48), PixelWindow(x: -10, y: 300, width: 40, height: 40),
+                     PixelWindow(x: lattice.width - 30, y: lattice.height - 20, width: 50, height: 50)]
+        for w in chips {
+            let g = lattice.subgrid(w)
+            let near = try r.read(onto: g, errorThreshold: 0, warp: .sharedLattice)
+            let want = try Self.gdalwarp(path, g, "near", .uint8, extra: ["-et", "0"], in: dir)
+            #expect(Oracle.mismatches(try near.doubles(), want) == 0, "\(w)")
+            let bil = try r.read(onto: g, resampling: .bilinear, as: .float32, errorThreshold: 0, warp: .sharedLattice)
+            let wantBil = try Self.gdalwarp(path, g, "bilinear", .float32, extra: ["-et", "0", "-ot", "Float32"], in: dir)
+            #expect(Oracle.maxRelativeError(try bil.doubles(), wantBil) <= 1e-4, "\(w)")
+            // Default (approximate, ≤ 0.125 px) transformer: nearest picks a neighbouring source pixel only where the
+            // exact position lies within that error of a pixel edge — a few percent of pixels at 300 → 400 m.
+            let a = try r.read(onto: g, warp: .sharedLattice).doubles(), b = try r.read(onto: g).doubles()
+            #expect(Double(Oracle.mismatches(a, b)) <= 0.05 * Double(a.count))
+        }
+        #expect(r.warpedViews.count == 3, "one view per (lattice, kernel, type) combination")
     }
 
     @Test(.enabled(if: SharedData.shouldRun)) func sameLatticeTakesTheWindowPath() throws {
