@@ -21,6 +21,8 @@ public final class Raster {
     var warpedViews: [String: WarpedView] = [:]
     /// The raster's bounds in other CRSs, keyed by target and source CRS.
     var footprints: [String: BoundingBox] = [:]
+    /// GDAL's suggested output resolution in other CRSs (see `suggestedResolution(in:srcCRS:)`).
+    var suggestedResolutions: [String: (x: Double, y: Double)] = [:]
 
     /// Opens a raster read-only. `crs`, when given, replaces the file's CRS (for files that have none or a wrong one).
     /// Throws a `GeoError` naming the file when it is missing, not a raster GDAL can read, or damaged.

@@ -171,13 +171,34 @@ extension Raster {
         return fp
     }
 
-    /// The resampling kernel's scale (target pixels per source pixel along x and y) for a target resolution,
-    /// computed once over the whole raster. GDAL would otherwise estimate it per processing chunk, so a pixel's
-    /// value would depend on where chip boundaries fall; a constant scale makes every chip, whatever its extent
-    /// or warp mode, agree (pass the same `-wo XSCALE= -wo YSCALE=` to gdalwarp to reproduce it).
+    /// The resampling kernel's scale (target pixels per source pixel along x and y) for a target resolution:
+    /// GDAL's suggested output resolution for the whole raster in `target` (what gdalwarp picks without `-tr`)
+    /// over the target's. GDAL would otherwise estimate it per processing chunk, so a pixel's value would depend on
+    /// where chip boundaries fall; a constant scale makes every chip, whatever its extent or warp mode, agree
+    /// (pass the same `-wo XSCALE= -wo YSCALE=` to gdalwarp to reproduce it).
     func kernelScale(resolution res: (x: Double, y: Double), crs target: CRS, srcCRS: CRS) -> (x: Double, y: Double)? {
-        guard let fp = footprint(in: target, srcCRS: srcCRS), fp.width > 0, fp.height > 0 else { return nil }
-        return (fp.width / res.x / Double(width), fp.height / res.y / Double(height))
+        guard let native = suggestedResolution(in: target, srcCRS: srcCRS) else { return nil }
+        return (native.x / res.x, native.y / res.y)
+    }
+
+    /// GDAL's suggested pixel size for this raster reprojected to `target` (cached per CRS pair).
+    public func suggestedResolution(in target: CRS, srcCRS: CRS) -> (x: Double, y: Double)? {
+        let key = "\(target.wkt)\u{0}\(srcCRS.wkt)"
+        if let r = suggestedResolutions[key] { return r }
+        let opts = ["SRC_SRS=\(srcCRS.wkt)", "DST_SRS=\(target.wkt)"]
+        let (found, _) = GDAL.capturing { () -> (x: Double, y: Double)? in
+            GDAL.withOptions(opts) { o -> (x: Double, y: Double)? in
+                guard let t = GDALCreateGenImgProjTransformer2(handle, nil, o) else { return nil }
+                defer { GDALDestroyGenImgProjTransformer(t) }
+                var gt = [Double](repeating: 0, count: 6)
+                var w: Int32 = 0, h: Int32 = 0
+                guard GDALSuggestedWarpOutput(handle, GDALGenImgProjTransform, t, &gt, &w, &h) == CE_None,
+                      gt[1] != 0, gt[5] != 0 else { return nil }
+                return (abs(gt[1]), abs(gt[5]))
+            }
+        }
+        if let found { suggestedResolutions[key] = found }
+        return found
     }
 
     /// Output nodata in raw (unscaled) units per band: the explicit fill, else the source nodata.
