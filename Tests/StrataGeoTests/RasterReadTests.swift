@@ -203,3 +203,42 @@ import Testing
         #expect(throws: GeoError.self) { try Raster(path: "/vsizip/\(zip)/inner/missing.tif") }
     }
 }
+
+/// GDAL's messages are captured per thread: concurrent failures each report their own file.
+@Suite struct ErrorCaptureTests {
+    @Test(.enabled(if: SharedData.shouldRun)) func concurrentErrorsStayOnTheirThread() throws {
+        let dir = try SharedData.tempDir("geo-threads")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let rgb = try RealData.rgb()
+        let expected = try Raster(path: rgb).read(window: PixelWindow(x: 300, y: 300, width: 32, height: 32)).doubles()
+        let n = 16
+        for i in 0..<n where i % 2 == 1 {
+            try "not a raster \(i)".write(to: dir.appendingPathComponent("bad-\(i).txt"), atomically: true, encoding: .utf8)
+        }
+        final class Results: @unchecked Sendable {
+            let lock = NSLock()
+            var messages: [Int: String] = [:]
+            var reads: [Int: [Double]] = [:]
+        }
+        let results = Results()
+        DispatchQueue.concurrentPerform(iterations: n) { i in
+            for _ in 0..<5 {
+                if i % 2 == 1 {
+                    let msg: String
+                    do { _ = try Raster(path: dir.appendingPathComponent("bad-\(i).txt").path); msg = "no error" } catch { msg = "\(error)" }
+                    results.lock.lock(); results.messages[i] = msg; results.lock.unlock()
+                } else {
+                    let v = (try? Raster(path: rgb).read(window: PixelWindow(x: 300, y: 300, width: 32, height: 32)).doubles()) ?? []
+                    results.lock.lock(); results.reads[i] = v; results.lock.unlock()
+                }
+            }
+        }
+        for i in 0..<n where i % 2 == 1 {
+            let m = results.messages[i] ?? ""
+            // The GDAL part of the message names this thread's file and no other.
+            let others = (0..<n).filter { $0 != i && m.contains("bad-\($0).txt") }
+            #expect(m.contains("bad-\(i).txt' not recognized") && others.isEmpty, "\(m)")
+        }
+        for i in 0..<n where i % 2 == 0 { #expect(results.reads[i] == expected) }
+    }
+}
