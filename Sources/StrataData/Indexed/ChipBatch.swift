@@ -1,0 +1,99 @@
+import StrataGeo
+import StrataTensor
+
+/// A batch of chips collated into tensors, with each chip's identity and georeferencing.
+public struct ChipBatch: Sendable {
+    /// Position of the batch in its epoch (0, 1, 2, …).
+    public let index: Int
+    /// `[B, C, H, W]`.
+    public var image: Tensor
+    /// `[B]` int64 class indices (`.multiclass`) or `[B, K]` float32 multi-hot vectors (`.multilabel`).
+    public var label: Tensor
+    /// `[B, H, W]` or `[B, K, H, W]` when the dataset has masks.
+    public var mask: Tensor?
+    /// Each chip's index in the loader's dataset.
+    public let indices: [Int]
+    /// Each chip's id (file or patch name).
+    public let ids: [String]
+    /// Each chip's CRS (chips of one batch may lie in different UTM zones); nil where not georeferenced.
+    public let crs: [CRS?]
+    /// Each chip's extent in its CRS; nil where not georeferenced.
+    public let bounds: [BoundingBox?]
+    /// Names of the image channels.
+    public var bandNames: [String]
+
+    public init(index: Int, image: Tensor, label: Tensor, mask: Tensor?, indices: [Int], ids: [String], crs: [CRS?],
+                bounds: [BoundingBox?], bandNames: [String]) {
+        self.index = index; self.image = image; self.label = label; self.mask = mask; self.indices = indices
+        self.ids = ids; self.crs = crs; self.bounds = bounds; self.bandNames = bandNames
+    }
+
+    /// Number of chips.
+    public var count: Int { indices.count }
+
+    /// The pixel lattice of chip `i` (for writing a prediction as a georeferenced raster); nil when not georeferenced.
+    public func grid(_ i: Int) -> GeoGrid? {
+        guard let crs = crs[i], let b = bounds[i] else { return nil }
+        let h = image.size(-2), w = image.size(-1)
+        return GeoGrid(crs: crs, transform: GeoTransform(originX: b.minX, originY: b.maxY,
+                                                         resX: b.width / Double(w), resY: b.height / Double(h)),
+                       width: w, height: h)
+    }
+
+    /// Collates samples (in order) into one batch: images stacked to `[B, C, H, W]`, labels to `[B]` int64 or
+    /// `[B, K]` float32, masks stacked when every sample has one. Throws when shapes or dtypes differ, naming the
+    /// chips.
+    public static func collate(_ samples: [ChipSample], index: Int, task: ChipTask, classCount: Int) throws -> ChipBatch {
+        guard let first = samples.first else { throw DatasetError(.invalidArgument, "cannot collate an empty batch") }
+        let shape = first.image.shape, dtype = first.image.dtype
+        for s in samples.dropFirst() where s.image.shape != shape || s.image.dtype != dtype {
+            throw DatasetError(.inconsistent, "batch \(index): chip \(s.id) is \(s.image.shape) \(s.image.dtype) but chip \(first.id) is \(shape) \(dtype); every chip of a batch must have the same bands and size (resize or crop them in a transform, or use batch size 1)")
+        }
+        guard shape.count == 3 else {
+            throw DatasetError(.inconsistent, "batch \(index): chip \(first.id) has shape \(shape); chips must be [C, H, W]")
+        }
+        let image = samples.count == 1 ? try first.image.unsqueeze(0).contiguous() : try Tensor.stack(samples.map(\.image))
+
+        let label: Tensor
+        switch task {
+        case .multiclass:
+            var v = [Int64](); v.reserveCapacity(samples.count)
+            for s in samples {
+                guard case .single(let c) = s.label else {
+                    throw DatasetError(.inconsistent, "batch \(index): chip \(s.id) has a multi-label label in a multiclass dataset")
+                }
+                guard c >= 0 && c < classCount else {
+                    throw DatasetError(.inconsistent, "batch \(index): chip \(s.id) has class \(c), outside 0..<\(classCount)")
+                }
+                v.append(Int64(c))
+            }
+            label = try Tensor(v)
+        case .multilabel:
+            var v = [Float](); v.reserveCapacity(samples.count * classCount)
+            for s in samples {
+                for c in s.label.classes where c < 0 || c >= classCount {
+                    throw DatasetError(.inconsistent, "batch \(index): chip \(s.id) has class \(c), outside 0..<\(classCount)")
+                }
+                v += s.label.multiHot(classCount: classCount)
+            }
+            label = try Tensor(v, shape: [samples.count, classCount])
+        }
+
+        var mask: Tensor? = nil
+        let masks = samples.compactMap(\.mask)
+        if !masks.isEmpty {
+            guard masks.count == samples.count else {
+                let without = samples.first { $0.mask == nil }!.id
+                throw DatasetError(.inconsistent, "batch \(index): chip \(without) has no mask but others have one")
+            }
+            let ms = masks[0].shape
+            for (s, m) in zip(samples, masks) where m.shape != ms {
+                throw DatasetError(.inconsistent, "batch \(index): mask of chip \(s.id) is \(m.shape) but the first chip's is \(ms)")
+            }
+            mask = try Tensor.stack(masks)
+        }
+        return ChipBatch(index: index, image: image, label: label, mask: mask, indices: samples.map(\.index),
+                         ids: samples.map(\.id), crs: samples.map(\.crs), bounds: samples.map(\.bounds),
+                         bandNames: first.bandNames)
+    }
+}
