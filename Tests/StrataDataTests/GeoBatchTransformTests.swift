@@ -24,3 +24,21 @@ import StrataTensor
         #expect(throws: TransformError.self) { try noImage.transformed(by: pipeline, seed: 1) }
     }
 }
+
+@Suite struct ChipBatchTransformTests {
+    @Test func loaderBatchTransformUsesTheLoaderSeedAndKeepsLabels() throws {
+        Runtime.manualSeed(6)
+        let image = try Tensor.rand([4, 2, 6, 6])
+        let batch = ChipBatch(index: 3, image: image, label: try Tensor([0, 1, 2, 1]), mask: try image.argmax(dim: 1),
+                              indices: [7, 8, 9, 10], ids: ["a", "b", "c", "d"], crs: [nil, nil, nil, nil],
+                              bounds: [nil, nil, nil, nil], bandNames: ["r", "n"])
+        let pipeline = Compose([try AppendSpectralIndices([.ndvi], bands: [.nir: "n", .red: "r"]), try RandomVerticalFlip(), RandomRot90()])
+        let f = pipeline.chipBatchTransform
+        let out = try f(batch, 42)
+        let direct = try pipeline.apply(try TransformBatch(image: image, mask: batch.mask, bandNames: ["r", "n"]), seed: 42)
+        #expect(try out.image.equal(direct.image) && out.mask!.equal(direct.mask!))
+        #expect(out.bandNames == ["r", "n", "NDVI"] && out.ids == batch.ids && out.index == 3)
+        #expect(try out.label.equal(batch.label))
+        #expect(try out.image.narrow(dim: 1, start: 0, length: 2).argmax(dim: 1).equal(out.mask!))
+    }
+}

@@ -21,3 +21,32 @@ extension GeoBatch {
         return GeoBatch(index: index, image: out.image, mask: out.mask, crs: crs, bounds: bounds, bandNames: out.bandNames)
     }
 }
+
+extension ChipBatch {
+    /// Applies a batch transform to this batch's image and mask (labels, ids, CRS and bounds are kept).
+    public func transformed(by transform: any BatchTransform, rng: inout TransformRNG) throws -> ChipBatch {
+        let out = try transform.apply(try TransformBatch(image: image, mask: mask, bandNames: bandNames), rng: &rng)
+        var b = self
+        b.image = out.image
+        b.mask = out.mask
+        b.bandNames = out.bandNames
+        return b
+    }
+}
+
+extension BatchTransform {
+    /// This transform as a `DataLoader` per-batch transform: each batch's generator is seeded with the loader's
+    /// per-(seed, epoch, batch) value, so results do not depend on the number of workers.
+    ///
+    /// ```swift
+    /// let loader = try DataLoader(dataset, batchSize: 32, shuffle: true, seed: 1,
+    ///                             batchTransform: Compose([...]).chipBatchTransform)
+    /// ```
+    public var chipBatchTransform: ChipBatchTransform {
+        let t = self
+        return { batch, seed in
+            var rng = TransformRNG(seed: seed)
+            return try batch.transformed(by: t, rng: &rng)
+        }
+    }
+}
