@@ -1,0 +1,131 @@
+import Foundation
+import StrataGeo
+import StrataTensor
+
+/// One input raster of a prediction. Several inputs form one band stack (e.g. Sentinel-2 10 m and 20 m files, or
+/// optical + radar): the model's bands are picked from all of them by name, and every input is read onto the
+/// output grid, resampled on the fly when its CRS or pixel lattice differs.
+public struct PredictionInput: Sendable {
+    public var path: String
+    /// Names of the file's bands in order, overriding the band descriptions stored in the file (needed when the
+    /// file has none and the model's bands must be picked by name).
+    public var bandNames: [String]?
+    /// The CRS to assume when the file has none.
+    public var crs: CRS?
+
+    public init(path: String, bandNames: [String]? = nil, crs: CRS? = nil) {
+        self.path = path; self.bandNames = bandNames; self.crs = crs
+    }
+}
+
+/// Which band of which input feeds each model channel.
+struct BandSource: Sendable, Equatable {
+    var input: Int
+    /// 1-based, like GDAL.
+    var band: Int
+}
+
+/// What is known about an input before reading: its grid, band names and nodata values (float32 units).
+struct InputInfo: Sendable {
+    var grid: GeoGrid
+    var names: [String]
+    var nodata: [Double?]
+    var bandCount: Int
+}
+
+enum BandMatching {
+    /// `B02` → `B2`, `b8a` → `B8A`, `nir` → `NIR`: the form band names are compared in (as model cards do).
+    static func canonical(_ name: String) -> String {
+        let up = name.trimmingCharacters(in: .whitespaces).uppercased()
+        guard up.hasPrefix("B"), up.count > 1 else { return up }
+        var rest = Substring(up.dropFirst())
+        let suffix = rest.last == "A" ? "A" : ""
+        if !suffix.isEmpty { rest = rest.dropLast() }
+        guard !rest.isEmpty, rest.allSatisfy(\.isNumber), let n = Int(rest) else { return up }
+        return "B\(n)\(suffix)"
+    }
+
+    /// Maps the model's channels onto the inputs' bands: by name when the model names its bands and every input's
+    /// bands have names; otherwise positionally, when the inputs hold exactly as many bands as the model has channels.
+    static func resolve(model: PredictionModel, inputs: [InputInfo], paths: [String]) throws -> [BandSource] {
+        let all: [(BandSource, String)] = inputs.enumerated().flatMap { i, info in
+            (0..<info.bandCount).map { b in (BandSource(input: i, band: b + 1), info.names[b]) }
+        }
+        let named = inputs.allSatisfy { $0.names.allSatisfy { !$0.isEmpty } }
+        if !model.bands.isEmpty && named {
+            var out: [BandSource] = [], missing: [String] = []
+            for b in model.bands {
+                if let hit = all.first(where: { canonical($0.1) == canonical(b) }) { out.append(hit.0) } else { missing.append(b) }
+            }
+            guard missing.isEmpty else {
+                throw PredictionError("the model \(model.name) needs bands [\(model.bands.joined(separator: ", "))] but the inputs lack \(missing.joined(separator: ", ")) (they have [\(all.map(\.1).joined(separator: ", "))]); add an input holding them, or name the inputs' bands (--input-bands) if their descriptions are wrong")
+            }
+            return out
+        }
+        guard all.count == model.channels else {
+            let what = model.bands.isEmpty ? "" : " [\(model.bands.joined(separator: ", "))]"
+            throw PredictionError("the model \(model.name) takes \(model.channels) bands\(what) but the inputs (\(paths.joined(separator: ", "))) hold \(all.count) band(s)\(named ? "" : " without names") to take in order; name the inputs' bands (--input-bands B1,B2,…) so the model's bands can be picked by name, or pass inputs with exactly the model's bands")
+        }
+        return all.map(\.0)
+    }
+}
+
+/// Reads chips of the band stack on the output grid into batch memory, normalised, with a validity mask. One per
+/// reader thread (GDAL datasets are opened per thread).
+final class ChipReader {
+    private let rasters: [Raster]
+    private let grid: GeoGrid
+    /// Per input: the 1-based bands to read and the model channels they fill.
+    private let reads: [(input: Int, bands: [Int], channels: [Int])]
+    private let nodata: [Float?]  // per channel (float32 units)
+    private let scale: [Float], offset: [Float]
+    private let resampling: Resampling
+    let channels: Int
+
+    init(inputs: [PredictionInput], infos: [InputInfo], sources: [BandSource], grid: GeoGrid, scale: [Double],
+         offset: [Double], resampling: Resampling) throws {
+        rasters = try inputs.map { try Raster(path: $0.path, crs: $0.crs) }
+        self.grid = grid
+        var reads: [(Int, [Int], [Int])] = []
+        for i in inputs.indices {
+            let mine = sources.enumerated().filter { $0.element.input == i }
+            if !mine.isEmpty { reads.append((i, mine.map(\.element.band), mine.map(\.offset))) }
+        }
+        self.reads = reads
+        nodata = sources.map { s in infos[s.input].nodata[s.band - 1].map(Float.init) }
+        self.scale = scale.map(Float.init)
+        self.offset = offset.map(Float.init)
+        channels = sources.count
+        self.resampling = resampling
+    }
+
+    /// Reads `window` (on the output grid) into `dst` (channels planes of window.height × window.width floats) and
+    /// `valid` (window.height × window.width bytes, 1 = data in every channel). Invalid pixels are set to 0 in every
+    /// channel after normalisation (the mean, for mean/std normalisation).
+    func read(_ window: PixelWindow, into dst: UnsafeMutablePointer<Float>, valid: UnsafeMutablePointer<UInt8>) throws {
+        let plane = window.width * window.height
+        let sub = grid.subgrid(window)
+        valid.update(repeating: 1, count: plane)
+        for r in reads {
+            let t = try rasters[r.input].read(onto: sub, bands: r.bands, resampling: resampling, as: .float32, fill: .nan)
+            guard let src = t.dataPointer?.assumingMemoryBound(to: Float.self) else {
+                throw PredictionError("reading \(rasters[r.input].path) gave no CPU data")
+            }
+            for (k, ch) in r.channels.enumerated() {
+                let s = src + k * plane, d = dst + ch * plane
+                let nd = nodata[ch] ?? .nan
+                let a = scale[ch], b = offset[ch]
+                for i in 0..<plane {
+                    let v = s[i]
+                    if v.isNaN || v == nd { valid[i] = 0; d[i] = 0 } else { d[i] = v * a + b }
+                }
+            }
+            withExtendedLifetime(t) {}
+        }
+        // Pixels missing in any channel carry no data in all of them.
+        for ch in 0..<channels {
+            let d = dst + ch * plane
+            for i in 0..<plane where valid[i] == 0 { d[i] = 0 }
+        }
+    }
+}

@@ -1,0 +1,300 @@
+import Foundation
+import StrataGeo
+import StrataTensor
+
+/// What a prediction did.
+public struct PredictionRun: Sendable {
+    /// The grid the inputs were read on, and the output map's grid (the same for segmentation; stride × coarser
+    /// for scene classification).
+    public var sceneGrid: GeoGrid
+    public var outputGrid: GeoGrid
+    /// Chips (or windows) run through the model, and forward calls.
+    public var chips: Int
+    public var batches: Int
+    /// Column blocks the scene was split into (1 unless wider than the strip budget allows).
+    public var columnBlocks: Int
+    /// Bytes of the strip accumulator (segmentation).
+    public var accumulatorBytes: Int
+    /// Wall time of the whole run, and the scene's megapixels.
+    public var seconds: Double
+    public var megapixels: Double
+    public var megapixelsPerSecond: Double { seconds > 0 ? megapixels / seconds : 0 }
+    /// The summary, when `predict(inputs:outputs:)` wrote files.
+    public var summary: PredictionSummary?
+}
+
+/// Whole-scene prediction with any model (see `PredictionModel`): the scene is cut into overlapping chips (or, for
+/// scene classification, a grid of windows), chips are read and normalised by reader threads, the model runs
+/// batches on the calling thread, and a writer thread blends the chips' logits with a smooth window into a strip
+/// accumulator and streams finished rows to the outputs — reading, inference and writing overlap, and memory is
+/// bounded by the tile buffers and one strip, never the whole scene.
+///
+/// ```swift
+/// let p = Predictor(model: model, options: .init(chip: [256, 256], overlap: 64, batchSize: 8))
+/// let run = try p.predict(inputs: [PredictionInput(path: "scene.tif")],
+///                         outputs: .beside("map.tif", probabilities: true, quicklook: true, summary: true))
+/// ```
+public final class Predictor {
+    public let model: PredictionModel
+    public let options: PredictionOptions
+
+    public init(model: PredictionModel, options: PredictionOptions = .init()) {
+        self.model = model
+        self.options = options
+    }
+
+    /// Writes the class map and the other requested outputs (see `PredictionOutputs`). Nothing appears at any
+    /// output path unless the whole run succeeds; a failure or a kill leaves only hidden temporary files, which the
+    /// next run on the same paths removes.
+    public func predict(inputs: [PredictionInput], outputs: PredictionOutputs) throws -> PredictionRun {
+        let start = Date()
+        let setup = try prepare(inputs)
+        let colors = model.colors ?? ClassPalette.colors(for: model.classNames)
+        let files = try ClassMapFiles(grid: setup.outputGrid, classNames: model.classNames, colors: colors,
+                                      nodata: options.nodata, outputs: outputs)
+        do {
+            var run = try execute(setup, inputs: inputs, sink: files, start: start)
+            let seconds = Date().timeIntervalSince(start)
+            run.summary = try files.finish(model: model.name, kind: model.kind.rawValue, inputs: inputs.map(\.path),
+                                           settings: setup.settings, seconds: seconds, megapixels: run.megapixels)
+            try files.commit()
+            run.seconds = Date().timeIntervalSince(start)
+            return run
+        } catch {
+            files.abort()
+            throw error
+        }
+    }
+
+    /// Runs the prediction into any sink (e.g. an in-memory one in tests).
+    public func predict(inputs: [PredictionInput], sink: ClassMapSink) throws -> PredictionRun {
+        let start = Date()
+        return try execute(try prepare(inputs), inputs: inputs, sink: sink, start: start)
+    }
+
+    /// The output map's grid for these inputs, without reading pixels.
+    public func outputGrid(for inputs: [PredictionInput]) throws -> GeoGrid { try prepare(inputs).outputGrid }
+
+    // MARK: set-up
+
+    struct Setup {
+        var infos: [InputInfo]
+        var sources: [BandSource]
+        var sceneGrid: GeoGrid
+        var outputGrid: GeoGrid
+        var segmentation: SegmentationPlan?
+        var scene: ScenePlan?
+        var chipH: Int, chipW: Int
+        var settings: [String: String]
+        var count: Int { segmentation?.tiles.count ?? scene!.count }
+    }
+
+    func prepare(_ inputs: [PredictionInput]) throws -> Setup {
+        try model.validate()
+        guard !inputs.isEmpty else { throw PredictionError("no input rasters; pass at least one (--input scene.tif)") }
+        guard options.batchSize >= 1 else { throw PredictionError("batch size must be ≥ 1, got \(options.batchSize)") }
+        guard options.readers >= 1, options.queueDepth >= 1 else {
+            throw PredictionError("readers and queue depth must be ≥ 1 (got \(options.readers), \(options.queueDepth))")
+        }
+        guard model.classNames.count < Int(options.nodata) || model.classNames.count == 1 && options.nodata > 1 else {
+            throw PredictionError("\(model.classNames.count) classes but nodata is \(options.nodata): class indices must stay below the nodata value")
+        }
+        var infos: [InputInfo] = []
+        for input in inputs {
+            let r = try Raster(path: input.path, crs: input.crs)
+            let grid: GeoGrid
+            do { grid = try r.grid } catch {
+                throw PredictionError("input \(input.path) is not georeferenced (\(error)); give it a CRS and geotransform, or pass its CRS")
+            }
+            let names = input.bandNames ?? r.bands.map(\.description)
+            guard names.count == r.bandCount else {
+                throw PredictionError("\(names.count) band names given for \(input.path), which has \(r.bandCount) bands (give one name per band)")
+            }
+            infos.append(InputInfo(grid: grid, names: names,
+                                   nodata: r.bands.map { b in b.nodata.map { $0 * b.scale + b.offset } }, bandCount: r.bandCount))
+        }
+        let sources = try BandMatching.resolve(model: model, inputs: infos, paths: inputs.map(\.path))
+        let sceneGrid = options.grid ?? infos[0].grid
+        for (i, info) in infos.enumerated() {
+            let b = try info.grid.crs.transform(info.grid.bounds, to: sceneGrid.crs)
+            if !b.intersects(sceneGrid.bounds) {
+                throw PredictionError("input \(inputs[i].path) does not overlap the output grid (\(sceneGrid.bounds) in \(sceneGrid.crs)); check --grid or the input")
+            }
+        }
+        var settings: [String: String] = ["batch size": "\(options.batchSize)"]
+        switch model.kind {
+        case .segmentation:
+            let chip = options.chip ?? model.inputSize ?? [256, 256]
+            guard chip.count == 2, chip.allSatisfy({ $0 >= 1 }) else { throw PredictionError("chip size must be [h, w] with positive values, got \(chip)") }
+            let C = model.classNames.count
+            let rows = min(chip[0], sceneGrid.height)
+            let perColumn = rows * ((C + 1) * 4 + 1) + rows * (1 + 4 * C)
+            let plan = try SegmentationPlan(width: sceneGrid.width, height: sceneGrid.height, chipH: chip[0], chipW: chip[1],
+                                            overlap: options.overlap, maxBlockWidth: max(chip[1], options.stripBudgetBytes / max(1, perColumn)))
+            settings["chip"] = "\(chip[0])×\(chip[1])"
+            settings["overlap"] = "\(options.overlap)"
+            settings["blend"] = "\(options.blend)" + (options.blendProbabilities ? " (probabilities)" : " (logits)")
+            return Setup(infos: infos, sources: sources, sceneGrid: sceneGrid, outputGrid: sceneGrid, segmentation: plan,
+                         scene: nil, chipH: chip[0], chipW: chip[1], settings: settings)
+        case .sceneClassification:
+            guard let window = options.window ?? model.inputSize else {
+                throw PredictionError("scene classification needs a window size: the model \(model.name) does not state its input size; pass --window H,W")
+            }
+            let plan = try ScenePlan(width: sceneGrid.width, height: sceneGrid.height, window: window, stride: options.stride ?? window)
+            settings["window"] = "\(plan.windowH)×\(plan.windowW)"
+            settings["stride"] = "\(plan.strideY)×\(plan.strideX)"
+            return Setup(infos: infos, sources: sources, sceneGrid: sceneGrid, outputGrid: plan.outputGrid(scene: sceneGrid),
+                         segmentation: nil, scene: plan, chipH: plan.windowH, chipW: plan.windowW, settings: settings)
+        }
+    }
+
+    // MARK: the pipeline
+
+    struct InputBatch: @unchecked Sendable {
+        let first: Int, count: Int
+        let x: Tensor
+        let valid: [UInt8]
+    }
+    struct OutputBatch: @unchecked Sendable {
+        let first: Int, count: Int
+        let scores: Tensor
+        let valid: [UInt8]
+    }
+
+    func execute(_ s: Setup, inputs: [PredictionInput], sink: ClassMapSink, start: Date) throws -> PredictionRun {
+        let savedCache = GDAL.cacheMax
+        if let c = options.gdalCacheBytes { GDAL.cacheMax = c }
+        defer { GDAL.cacheMax = savedCache }
+
+        let n = s.count, B = options.batchSize
+        let nBatches = (n + B - 1) / B
+        let C = s.sources.count, h = s.chipH, w = s.chipW
+        let state = JobState()
+        let inQueue = OrderedQueue<InputBatch>(capacity: options.queueDepth)
+        let outQueue = OrderedQueue<OutputBatch>(capacity: options.queueDepth)
+        state.onFailure { inQueue.cancel(); outQueue.cancel() }
+
+        let megapixels = Double(s.sceneGrid.width * s.sceneGrid.height) / 1e6
+        let progress = options.showProgress ? Progress("predict", total: megapixels, unit: "MP") : nil
+        let advance: @Sendable (Int) -> Void = { px in progress?.advance(Double(px) / 1e6) }
+
+        // Readers: claim batches in order, read and normalise their chips.
+        let seg = s.segmentation, scene = s.scene
+        let infos = s.infos, sources = s.sources, grid = s.sceneGrid
+        let scale = model.scale, offset = model.offset, resampling = options.resampling
+        let readers = (0..<min(options.readers, nBatches)).map { i in
+            Worker(name: "strata-predict-reader-\(i)") {
+                do {
+                    let reader = try ChipReader(inputs: inputs, infos: infos, sources: sources, grid: grid, scale: scale,
+                                                offset: offset, resampling: resampling)
+                    while let seq = state.claim(below: nBatches) {
+                        let first = seq * B, count = min(B, n - first)
+                        let x = try Tensor.empty([count, C, h, w])
+                        guard let p = x.dataPointer?.assumingMemoryBound(to: Float.self) else {
+                            throw PredictionError("cannot allocate a \(count)×\(C)×\(h)×\(w) batch")
+                        }
+                        var valid = [UInt8](repeating: 0, count: count * h * w)
+                        try valid.withUnsafeMutableBufferPointer { v in
+                            for i in 0..<count {
+                                let window = seg.map { $0.window($0.tiles[first + i]) } ?? scene!.window(cell: first + i)
+                                try reader.read(window, into: p + i * C * h * w, valid: v.baseAddress! + i * h * w)
+                            }
+                        }
+                        if !inQueue.put(seq, InputBatch(first: first, count: count, x: x, valid: valid)) { break }
+                    }
+                } catch { state.fail(error) }
+            }
+        }
+
+        // Writer: blend/decode and hand finished rows to the sink.
+        let blend = options.blend, probSpace = options.blendProbabilities, nodata = options.nodata
+        let sinkBox = SinkBox(sink)
+        let accBytes = AccumulatorSize()
+        let writer = Worker(name: "strata-predict-writer") {
+            var blender: StripBlender? = nil
+            var cells: CellClassifier? = nil
+            for _ in 0..<nBatches {
+                guard let ob = outQueue.take() else { break }
+                do {
+                    let S = ob.scores.size(1)
+                    let plane = ob.scores.rank == 4 ? h * w : 1
+                    guard let sp = ob.scores.dataPointer?.assumingMemoryBound(to: Float.self) else {
+                        throw PredictionError("model output is not CPU float32 data")
+                    }
+                    try ob.valid.withUnsafeBufferPointer { v in
+                        if let seg {
+                            if blender == nil {
+                                blender = StripBlender(plan: seg, blend: blend, scores: S, probabilitySpace: probSpace,
+                                                       nodata: nodata, sink: sinkBox.sink, progress: advance)
+                                accBytes.value = blender!.bytes
+                            }
+                            for i in 0..<ob.count {
+                                try blender!.add(seg.tiles[ob.first + i], scores: sp + i * S * plane, valid: v.baseAddress! + i * h * w)
+                            }
+                        } else if let scene {
+                            if cells == nil {
+                                cells = CellClassifier(plan: scene, scores: S, nodata: nodata, sink: sinkBox.sink, progress: advance)
+                            }
+                            for i in 0..<ob.count {
+                                try cells!.add(cell: ob.first + i, scores: sp + i * S, valid: v.baseAddress! + i * h * w)
+                            }
+                        }
+                    }
+                } catch {
+                    state.fail(error)
+                    break
+                }
+            }
+        }
+
+        // The model, on this thread.
+        do {
+            for seq in 0..<nBatches {
+                guard let b = inQueue.take() else { break }
+                let raw = try Torch.inferenceMode { () -> Tensor in
+                    let x = model.device == .cpu ? b.x : try b.x.to(model.device)
+                    return try model.forward(x)
+                }
+                try checkOutput(raw, count: b.count, h: h, w: w)
+                let out = try raw.to(.cpu, dtype: .float32).contiguous()
+                if !outQueue.put(seq, OutputBatch(first: b.first, count: b.count, scores: out, valid: b.valid)) { break }
+            }
+        } catch {
+            state.fail(error)
+        }
+        for r in readers { r.join() }
+        writer.join()
+        if let e = state.failure { throw e }
+        progress?.finish()
+        return PredictionRun(sceneGrid: s.sceneGrid, outputGrid: s.outputGrid, chips: n, batches: nBatches,
+                             columnBlocks: seg?.blocks.count ?? 1, accumulatorBytes: accBytes.value,
+                             seconds: Date().timeIntervalSince(start), megapixels: megapixels, summary: nil)
+    }
+
+    /// Checks the model's output shape against the kind and the class names.
+    func checkOutput(_ y: Tensor, count: Int, h: Int, w: Int) throws {
+        let shape = y.shape, C = model.classNames.count
+        let scoresOK = { (s: Int) in s == C || (s == 1 && C == 2) }
+        switch model.kind {
+        case .segmentation:
+            guard shape.count == 4, shape[0] == count, shape[2] == h, shape[3] == w, scoresOK(shape[1]) else {
+                throw PredictionError("the segmentation model \(model.name) returned shape \(shape) for a batch of \(count) chips of \(h)×\(w); expected [\(count), \(C), \(h), \(w)]\(C == 2 ? " (or one logit per pixel)" : "") — check the chip size (UNets need multiples of 32) and the class names")
+            }
+        case .sceneClassification:
+            guard shape.count == 2, shape[0] == count, scoresOK(shape[1]) else {
+                throw PredictionError("the scene-classification model \(model.name) returned shape \(shape) for \(count) windows; expected [\(count), \(C)] — check that the model is a classifier and the class names")
+            }
+        }
+    }
+}
+
+/// Carries a non-Sendable sink into the writer thread (it is used there only while the caller waits).
+final class SinkBox: @unchecked Sendable {
+    let sink: ClassMapSink
+    init(_ s: ClassMapSink) { sink = s }
+}
+
+/// A value the writer thread reports back.
+final class AccumulatorSize: @unchecked Sendable {
+    var value = 0
+}
