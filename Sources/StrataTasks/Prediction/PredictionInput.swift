@@ -107,7 +107,9 @@ final class ChipReader {
         let sub = grid.subgrid(window)
         valid.update(repeating: 1, count: plane)
         for r in reads {
-            let t = try rasters[r.input].read(onto: sub, bands: r.bands, resampling: resampling, as: .float32, fill: .nan)
+            // One warped view per input on the output lattice: a pixel's value does not depend on the chip it is read in.
+            let t = try rasters[r.input].read(onto: sub, bands: r.bands, resampling: resampling, as: .float32, fill: .nan,
+                                              warp: .sharedLattice)
             guard let src = t.dataPointer?.assumingMemoryBound(to: Float.self) else {
                 throw PredictionError("reading \(rasters[r.input].path) gave no CPU data")
             }
