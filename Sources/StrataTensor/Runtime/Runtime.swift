@@ -7,6 +7,7 @@ public enum Runtime {
         get { Int(ct_get_num_threads()) }
         set { ct_set_num_threads(Int32(max(1, newValue))) }
     }
+    /// Seeds the default generator of the CPU and of every GPU (`torch.manual_seed`).
     public static func manualSeed(_ seed: UInt64) { ct_manual_seed(seed) }
     /// Deterministic algorithms only (errors on ops without a deterministic implementation).
     public static func setDeterministic(_ flag: Bool) throws { try check(ct_set_deterministic(flag ? 1 : 0)) }
@@ -21,11 +22,17 @@ public enum Runtime {
     public static func tuneAllocator(thresholdBytes: Int = 1 << 30) { ct_tune_malloc(thresholdBytes) }
 
     /// Strata's start-up defaults: tuned allocator and an explicit thread count (`STRATA_THREADS`, else the
-    /// number of cores).
-    public static func configure(threads: Int? = nil) {
+    /// number of cores). `deterministic` (else `STRATA_DETERMINISTIC=1`) enforces deterministic algorithms, and
+    /// `seed` (else `STRATA_SEED`) seeds every device's generator, so two runs with the same seed, thread count and
+    /// data give identical results.
+    public static func configure(threads: Int? = nil, deterministic: Bool? = nil, seed: UInt64? = nil) {
         tuneAllocator()
-        let env = ProcessInfo.processInfo.environment["STRATA_THREADS"].flatMap(Int.init)
-        Runtime.threads = threads ?? env ?? ProcessInfo.processInfo.activeProcessorCount
+        let env = ProcessInfo.processInfo.environment
+        Runtime.threads = threads ?? env["STRATA_THREADS"].flatMap(Int.init) ?? ProcessInfo.processInfo.activeProcessorCount
+        if let d = deterministic ?? env["STRATA_DETERMINISTIC"].map({ $0 == "1" || $0.lowercased() == "true" }) {
+            try? setDeterministic(d)
+        }
+        if let s = seed ?? env["STRATA_SEED"].flatMap(UInt64.init) { manualSeed(s) }
     }
 
     public static var version: String { takeString(ct_version()) }
