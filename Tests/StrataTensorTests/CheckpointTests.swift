@@ -4,12 +4,13 @@ import Testing
 @testable import StrataTensor
 
 /// Checkpoints: model + optimizer + scheduler + RNG + epoch + metadata in one safetensors file, written atomically;
-/// resuming from one continues a run bit-identically (dropout included, through the saved generator state).
+/// resuming from one continues a run bit-identically. (With dropout, through the saved generator state, this is
+/// checked in a separate process by NNDeterminismTests, since other tests draw from the global generator.)
 @Suite struct CheckpointTests {
     final class Net: Module {
         let body: Sequential
         init(width: Int = 8) throws {
-            body = Sequential(try Conv2d(3, width, kernelSize: 3, padding: 1), try BatchNorm2d(width), ReLU(), try Dropout2d(0.2),
+            body = Sequential(try Conv2d(3, width, kernelSize: 3, padding: 1), try BatchNorm2d(width), ReLU(),
                               try AdaptiveAvgPool2d(1), Flatten(), try Linear(width, 4))
             super.init()
             registerModule("body", body)
@@ -43,13 +44,12 @@ import Testing
         for _ in 0..<3 { try a.step(x, y) }
         try Checkpoint(model: a.net, optimizer: a.opt, scheduler: a.sched, epoch: 3, step: 30,
                        metadata: ["val_loss": "0.5", "config": #"{"lr": 0.01}"#]).save(to: path)
-        // restore into a fresh run *before* `a` continues, so both draw the same dropout masks
         let b = try Run()
         let ck = try Checkpoint.load(path)
-        try ck.restore(model: b.net, optimizer: b.opt, scheduler: b.sched)
+        try ck.restore(model: b.net, optimizer: b.opt, scheduler: b.sched, restoreRNG: false)
         #expect(ck.epoch == 3 && ck.step == 30 && ck.metadata["config"] == #"{"lr": 0.01}"#)
+        #expect(ck.rngState?.dtype == .uint8)
         for _ in 0..<2 { try a.step(x, y) }
-        try Runtime.setRNGState(try #require(ck.rngState))
         for _ in 0..<2 { try b.step(x, y) }
         let sa = try a.net.stateDict(), sb = try b.net.stateDict()
         for (k, v) in sa { #expect(try v.equal(sb[k]!), "\(k) differs after resume") }

@@ -85,3 +85,42 @@ final class SmallCNN: Module {
         try fc(pool(features(x)).flatten(start: 1))
     }
 }
+
+/// Runs the `strata-bench` executable built beside the test bundle (`swift build --build-tests` builds it) in its
+/// own process, for checks that must not share the process with other tests (RSS, the global RNG).
+enum StrataBench {
+    static var executable: URL? {
+        if let env = ProcessInfo.processInfo.environment["STRATA_BENCH"] { return URL(fileURLWithPath: env) }
+        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [dir, dir.deletingLastPathComponent()] {
+            let url = candidate.appendingPathComponent("strata-bench")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        return nil
+    }
+
+    /// Output lines `name: value` of `strata-bench <args>`; throws when it is missing or fails.
+    static func run(_ args: [String]) throws -> [String: String] {
+        guard let exe = executable else {
+            throw TorchError("strata-bench not found beside \(CommandLine.arguments[0]); build it with `swift build --build-tests` (or set STRATA_BENCH)")
+        }
+        let p = Process()
+        p.executableURL = exe
+        p.arguments = args
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        guard p.terminationStatus == 0 else { throw TorchError("strata-bench \(args.joined(separator: " ")) failed: \(text)") }
+        var values: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            if let i = line.firstIndex(of: ":") {
+                values[String(line[..<i])] = line[line.index(after: i)...].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return values
+    }
+}
