@@ -53,6 +53,9 @@ func runTool(_ args: [String]) throws -> (status: Int32, output: String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     p.arguments = args
+    var env = ProcessInfo.processInfo.environment
+    env["GDAL_PAM_ENABLED"] = "NO"   // never leave .aux.xml files next to shared inputs
+    p.environment = env
     let pipe = Pipe()
     p.standardOutput = pipe
     p.standardError = pipe

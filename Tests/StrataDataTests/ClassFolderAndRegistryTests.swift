@@ -54,6 +54,24 @@ import StrataTestSupport
         #expect(try strat.classCounts() == [2, 2, 2])
     }
 
+    @Test func scaleAndOffsetAreApplied() throws {
+        let tmp = try SharedData.tempDir("strata-folder-scaled")
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let src = try SharedData.path("eurosat-ms/eurosat/Pasture/Pasture_2.tif")
+        for cls in ["a", "b"] {
+            try FileManager.default.createDirectory(at: tmp.appendingPathComponent(cls), withIntermediateDirectories: true)
+            #expect(try runTool(["gdal_translate", "-q", "-b", "2", "-b", "8", "-a_scale", "0.0001", "-a_offset", "-0.1", src,
+                                 tmp.appendingPathComponent("\(cls)/x.tif").path]).status == 0)
+        }
+        let raw = try gdalPixels(src, UInt16.self)
+        let b2 = Array(raw[(1 * 4096)..<(2 * 4096)])
+        let scaled = try ClassFolderDataset(root: tmp.path).sample(at: 0).image.floats()
+        #expect(zip(scaled.prefix(4096), b2).allSatisfy { abs($0 - (Float($1) * 0.0001 - 0.1)) < 1e-6 })
+        let native = try ClassFolderDataset(root: tmp.path, pixelType: .native).sample(at: 0).image
+        #expect(native.dtype == .int32)
+        #expect(Array(try native.floats().prefix(4096)) == b2.map(Float.init))
+    }
+
     @Test func genericFolderErrors() throws {
         #expect {
             try ClassFolderDataset(root: "/nonexistent/chips")

@@ -40,6 +40,9 @@ import StrataTestSupport
         let b = try #require(s.bounds)
         #expect(abs(b.minX - 624602.234844329184853) < 1e-6 && abs(b.maxY - 4877286.033637000247836) < 1e-6)
         #expect(abs(b.width - 64 * 10.00570688714736) < 1e-6 && abs(b.height - 64 * 9.994088099999352) < 1e-6)
+        // The CRS is resolved on first use and equals the file's.
+        #expect(s.crs == (try Raster(path: s.id)).crs)
+        #expect(s.grid?.width == 64)
         // Pixels equal GDAL's own gdal_translate of the file (UInt16 digital numbers).
         let raw = try gdalPixels(s.id, UInt16.self)
         #expect(try s.image.floats() == raw.map(Float.init))

@@ -207,29 +207,25 @@ public final class BigEarthNet: ChipDataset {
         let patch = patches[index]
         let size = Self.imageSize
         var planes: [Tensor] = []
-        var crs: CRS? = nil, bounds: BoundingBox? = nil
+        var geo: ChipGeoreference? = nil
         for band in bandNames {
             let path = bandPath(patch: patch, band: band)
             do {
-                let r = try Raster(path: path)
-                let t = try r.read(window: PixelWindow(width: r.width, height: r.height), bands: [1], as: .dtype(.int32),
-                                   outputSize: (size, size), resampling: resampling)
-                if let b = bounds {
-                    let o = r.bounds
+                let c = try ChipFile.read(path, bands: [1], as: .int32, outputSize: (size, size), resampling: resampling)
+                if let b = geo?.bounds, let o = c.bounds {
                     guard abs(o.minX - b.minX) < 1e-3, abs(o.maxX - b.maxX) < 1e-3, abs(o.minY - b.minY) < 1e-3, abs(o.maxY - b.maxY) < 1e-3 else {
                         throw DatasetError(.badFile, "BigEarthNet: \(path) covers \(o), other bands of patch \(patch) cover \(b)")
                     }
-                } else if r.geoTransform != nil {
-                    crs = r.crs
-                    bounds = r.bounds
+                } else if geo == nil, let o = c.bounds {
+                    geo = ChipGeoreference(bounds: o, crsOf: path)
                 }
-                planes.append(t)
+                planes.append(c.image)
             } catch let e as GeoError {
                 throw DatasetError(.badFile, "BigEarthNet: cannot read band \(band) of patch \(patch) (\(path)): \(e)")
             }
         }
         let image = try (planes.count == 1 ? planes[0] : Tensor.cat(planes)).to(.float32)
-        return ChipSample(image: image, label: try label(at: index), crs: crs, bounds: bounds, bandNames: bandNames,
+        return ChipSample(image: image, label: try label(at: index), georeference: geo, bandNames: bandNames,
                           index: index, id: patch)
     }
 }

@@ -140,7 +140,7 @@ public final class EuroSAT: ChipDataset {
         guard r.image.size(0) == bandIndices.count else {
             throw DatasetError(.badFile, "EuroSAT: chip \(path) read \(r.image.size(0)) bands, expected \(bandIndices.count)")
         }
-        return ChipSample(image: r.image, label: .single(classIndices[index]), crs: r.crs, bounds: r.bounds,
+        return ChipSample(image: r.image, label: .single(classIndices[index]), georeference: r.georeference,
                           bandNames: bandNames, index: index, id: path)
     }
 }

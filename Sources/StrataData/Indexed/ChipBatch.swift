@@ -15,25 +15,28 @@ public struct ChipBatch: Sendable {
     public let indices: [Int]
     /// Each chip's id (file or patch name).
     public let ids: [String]
-    /// Each chip's CRS (chips of one batch may lie in different UTM zones); nil where not georeferenced.
-    public let crs: [CRS?]
-    /// Each chip's extent in its CRS; nil where not georeferenced.
-    public let bounds: [BoundingBox?]
+    /// Where each chip lies (chips of one batch may lie in different UTM zones); nil where not georeferenced.
+    public let georeferences: [ChipGeoreference?]
     /// Names of the image channels.
     public var bandNames: [String]
 
-    public init(index: Int, image: Tensor, label: Tensor, mask: Tensor?, indices: [Int], ids: [String], crs: [CRS?],
-                bounds: [BoundingBox?], bandNames: [String]) {
+    public init(index: Int, image: Tensor, label: Tensor, mask: Tensor?, indices: [Int], ids: [String],
+                georeferences: [ChipGeoreference?], bandNames: [String]) {
         self.index = index; self.image = image; self.label = label; self.mask = mask; self.indices = indices
-        self.ids = ids; self.crs = crs; self.bounds = bounds; self.bandNames = bandNames
+        self.ids = ids; self.georeferences = georeferences; self.bandNames = bandNames
     }
 
     /// Number of chips.
     public var count: Int { indices.count }
+    /// Each chip's CRS (resolved on first use, see `ChipGeoreference`); nil where not georeferenced.
+    public var crs: [CRS?] { georeferences.map { $0?.crs } }
+    /// Each chip's extent in its CRS; nil where not georeferenced.
+    public var bounds: [BoundingBox?] { georeferences.map { $0?.bounds } }
 
     /// The pixel lattice of chip `i` (for writing a prediction as a georeferenced raster); nil when not georeferenced.
     public func grid(_ i: Int) -> GeoGrid? {
-        guard let crs = crs[i], let b = bounds[i] else { return nil }
+        guard let geo = georeferences[i], let crs = geo.crs else { return nil }
+        let b = geo.bounds
         let h = image.size(-2), w = image.size(-1)
         return GeoGrid(crs: crs, transform: GeoTransform(originX: b.minX, originY: b.maxY,
                                                          resX: b.width / Double(w), resY: b.height / Double(h)),
@@ -93,7 +96,7 @@ public struct ChipBatch: Sendable {
             mask = try Tensor.stack(masks)
         }
         return ChipBatch(index: index, image: image, label: label, mask: mask, indices: samples.map(\.index),
-                         ids: samples.map(\.id), crs: samples.map(\.crs), bounds: samples.map(\.bounds),
+                         ids: samples.map(\.id), georeferences: samples.map(\.georeference),
                          bandNames: first.bandNames)
     }
 }

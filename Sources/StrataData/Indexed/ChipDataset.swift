@@ -39,10 +39,8 @@ public struct ChipSample: Sendable {
     public var label: ChipLabel
     /// An optional per-pixel mask, `[H, W]` or `[K, H, W]`.
     public var mask: Tensor?
-    /// The CRS of `bounds` (nil for files without georeferencing, e.g. PNG/JPEG chips).
-    public var crs: CRS?
-    /// The chip's extent in `crs` (nil when not georeferenced).
-    public var bounds: BoundingBox?
+    /// Where the chip lies (nil for files without georeferencing, e.g. PNG/JPEG chips).
+    public var georeference: ChipGeoreference?
     /// Names of the image channels, in order.
     public var bandNames: [String]
     /// Position of the chip in its dataset.
@@ -50,11 +48,23 @@ public struct ChipSample: Sendable {
     /// A stable name for the chip (file path, patch name, `file.h5#row`), for reports and error messages.
     public var id: String
 
-    public init(image: Tensor, label: ChipLabel, mask: Tensor? = nil, crs: CRS? = nil, bounds: BoundingBox? = nil,
+    public init(image: Tensor, label: ChipLabel, mask: Tensor? = nil, georeference: ChipGeoreference? = nil,
                 bandNames: [String], index: Int, id: String) {
-        self.image = image; self.label = label; self.mask = mask; self.crs = crs; self.bounds = bounds
+        self.image = image; self.label = label; self.mask = mask; self.georeference = georeference
         self.bandNames = bandNames; self.index = index; self.id = id
     }
+
+    /// A sample with a known CRS and bounds (georeferenced only when both are given).
+    public init(image: Tensor, label: ChipLabel, mask: Tensor? = nil, crs: CRS?, bounds: BoundingBox?,
+                bandNames: [String], index: Int, id: String) {
+        let geo = crs.flatMap { c in bounds.map { ChipGeoreference(crs: c, bounds: $0) } }
+        self.init(image: image, label: label, mask: mask, georeference: geo, bandNames: bandNames, index: index, id: id)
+    }
+
+    /// The CRS of `bounds` (resolved on first use; see `ChipGeoreference`).
+    public var crs: CRS? { georeference?.crs }
+    /// The chip's extent in `crs`.
+    public var bounds: BoundingBox? { georeference?.bounds }
 
     /// The chip's pixel lattice (north-up), when it is georeferenced.
     public var grid: GeoGrid? {

@@ -5,14 +5,26 @@ import StrataTensor
 /// Reading chip files (GeoTIFF, PNG, JPEG — anything GDAL opens) and listing class folders. Every read opens its
 /// own GDAL handle, so reads are safe from any number of threads.
 enum ChipFiles {
-    /// Reads bands (1-based; nil = all) of a whole file as `[C, H, W]`, with its CRS and bounds when georeferenced.
-    static func read(_ path: String, bands: [Int]?, as type: PixelType, dataset: String) throws
-        -> (image: Tensor, crs: CRS?, bounds: BoundingBox?) {
+    /// Reads bands (1-based; nil = all) of a whole file as `[C, H, W]`, with its georeference when it has one (the
+    /// CRS resolved lazily, see `ChipGeoreference`).
+    /// The fast path (`ChipFile`) reads only what a chip needs; `applyScale` takes `Raster`'s path, which applies
+    /// each band's scale and offset for `.float32`.
+    static func read(_ path: String, bands: [Int]?, as type: PixelType, dataset: String, applyScale: Bool = false) throws
+        -> (image: Tensor, georeference: ChipGeoreference?) {
         do {
-            let r = try Raster(path: path)
-            let image = try r.read(window: PixelWindow(width: r.width, height: r.height), bands: bands, as: type)
-            let geo = r.geoTransform != nil ? r.crs : nil
-            return (image, geo, geo != nil ? r.bounds : nil)
+            if applyScale {
+                let r = try Raster(path: path)
+                let image = try r.read(window: PixelWindow(width: r.width, height: r.height), bands: bands, as: type)
+                let geo = r.geoTransform != nil ? ChipGeoreference(bounds: r.bounds, crsOf: path) : nil
+                return (image, geo)
+            }
+            let dtype: DType? = switch type {
+            case .float32: .float32
+            case .native: nil
+            case .dtype(let d): d
+            }
+            let c = try ChipFile.read(path, bands: bands, as: dtype)
+            return (c.image, c.bounds.map { ChipGeoreference(bounds: $0, crsOf: path) })
         } catch let e as GeoError {
             throw DatasetError(.badFile, "\(dataset): cannot read chip \(path): \(e)")
         }

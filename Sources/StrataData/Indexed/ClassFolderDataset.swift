@@ -28,6 +28,8 @@ public final class ClassFolderDataset: ChipDataset {
     /// How the split was chosen (split file path, or the stratified split's seed and fractions).
     public let splitSource: String
     public let pixelType: PixelType
+    /// True when the chips carry a scale or offset (judged from the first chip), applied for `.float32`.
+    let applyScale: Bool
     public var task: ChipTask { .multiclass }
     public var count: Int { files.count }
 
@@ -39,7 +41,8 @@ public final class ClassFolderDataset: ChipDataset {
     ///   - classNames: the classes (folder names) in label order; nil = every sub-folder holding chips, sorted.
     ///   - splitDirectory: where split files are; nil = the root.
     ///   - fractions, seed: the stratified split used when there are no split files.
-    ///   - pixelType: `.float32` (default; scale/offset applied), `.native`, or a dtype.
+    ///   - pixelType: `.float32` (default; the files' scale/offset applied when the first chip has one), `.native`,
+    ///     or a dtype.
     public init(root: String, split: DatasetSplit = .all, bands: [String]? = nil,
                 extensions: [String] = ClassFolderDataset.defaultExtensions, classNames: [String]? = nil,
                 splitDirectory: String? = nil, fractions: SplitFractions = .standard, seed: UInt64 = 0,
@@ -68,8 +71,12 @@ public final class ClassFolderDataset: ChipDataset {
         guard let first = all.first else {
             throw DatasetError(.notFound, "ClassFolderDataset: the class folders under \(rootPath) hold no .\(exts.sorted().joined(separator: "/.")) files")
         }
-        let available: [String]
-        do { available = ChipFiles.bandNames(of: try Raster(path: first)) } catch let e as GeoError {
+        let available: [String], scaled: [Bool]
+        do {
+            let r = try Raster(path: first)
+            available = ChipFiles.bandNames(of: r)
+            scaled = r.bands.map { $0.scale != 1 || $0.offset != 0 }
+        } catch let e as GeoError {
             throw DatasetError(.badFile, "ClassFolderDataset: cannot read chip \(first): \(e)")
         }
         let (names, indices) = try ChipFiles.bandIndices(bands, available: available, dataset: "ClassFolderDataset")
@@ -90,6 +97,7 @@ public final class ClassFolderDataset: ChipDataset {
         self.classIndices = chosen.map { labels[$0] }
         self.splitSource = source
         self.pixelType = pixelType
+        self.applyScale = pixelType == .float32 && indices.contains { scaled[$0 - 1] }
     }
 
     public func label(at index: Int) throws -> ChipLabel { try checkIndex(index); return .single(classIndices[index]) }
@@ -98,8 +106,8 @@ public final class ClassFolderDataset: ChipDataset {
     public func sample(at index: Int) throws -> ChipSample {
         try checkIndex(index)
         let path = files[index]
-        let r = try ChipFiles.read(path, bands: bandIndices, as: pixelType, dataset: "ClassFolderDataset")
-        return ChipSample(image: r.image, label: .single(classIndices[index]), crs: r.crs, bounds: r.bounds,
+        let r = try ChipFiles.read(path, bands: bandIndices, as: pixelType, dataset: "ClassFolderDataset", applyScale: applyScale)
+        return ChipSample(image: r.image, label: .single(classIndices[index]), georeference: r.georeference,
                           bandNames: bandNames, index: index, id: path)
     }
 }
