@@ -174,6 +174,25 @@ import StrataTestSupport
             return out
         }
         let a = try epoch(0), b = try epoch(4)
+        // With an augmentation pipeline run in the workers: still identical across worker counts.
+        let pipeline = Compose([try Normalize(mean: Array(repeating: 1000, count: 13), std: Array(repeating: 500, count: 13)),
+                                try RandomHorizontalFlip(p: 0.5), try RandomVerticalFlip(p: 0.5), RandomRot90()])
+        func augmented(_ workers: Int) throws -> [[Float]] {
+            var out: [[Float]] = []
+            try DataLoader(ds, batchSize: 16, shuffle: true, workers: workers, seed: 3, transforms: pipeline).forEachBatch(epoch: 1) { (b: ChipBatch) throws in
+                #expect(b.bandNames == EuroSAT.allBandNames)
+                out.append(try b.image.floats())
+            }
+            return out
+        }
+        let plain = try DataLoader(ds, batchSize: 16, shuffle: true, workers: 0, seed: 3).epoch(1)
+        let first = try #require(try plain.next())
+        let aug0 = try augmented(0)
+        #expect(try augmented(3) == aug0)
+        // The pipeline ran: normalised values, and some chips flipped or rotated relative to the plain read.
+        let normalised = try first.image.floats().map { ($0 - 1000) / 500 }
+        #expect(aug0[0] != normalised)
+        #expect(Set(aug0[0].map { ($0 * 1000).rounded() }) == Set(normalised.map { ($0 * 1000).rounded() }))
         #expect(a.count == 4)
         #expect(a.map(\.ids) == b.map(\.ids))
         #expect(a.map(\.label) == b.map(\.label))
