@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "StrataTensorTests", dependencies: ["StrataTensor", "StrataTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "StrataGeoTests", dependencies: ["StrataGeo", "StrataTestSupport"]),
         .testTarget(name: "StrataDataTests", dependencies: ["StrataData", "StrataTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "StrataModelsTests", dependencies: ["StrataModels", "StrataTestSupport"]),
+        .testTarget(name: "StrataModelsTests", dependencies: ["StrataModels", "StrataTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "StrataTasksTests", dependencies: ["StrataTasks", "StrataTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "StrataCLITests", dependencies: ["strata", "StrataTestSupport"]),
     ],

@@ -1,1 +1,0 @@
-// StrataModels — see ARCHITECTURE.md
