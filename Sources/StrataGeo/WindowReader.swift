@@ -2,17 +2,18 @@ import CGDAL
 import Foundation
 import StrataTensor
 
-/// The hot path of chip sampling: one open GDAL dataset (a file, or a warped VRT of a file onto a fixed pixel
-/// lattice) reading windows of bands straight into caller memory (a tensor's storage), with the parts outside
-/// the raster filled and resampling done by GDAL's RasterIO.
+/// The hot path of chip sampling: one open GDAL dataset reading windows of bands straight into caller memory (a
+/// tensor's storage) — with RasterIO (resampling by GDAL's RasterIO kernels when the window's size differs from
+/// the destination's), or, for a reader built with `init(warping:…)`, with GDAL's warper writing exactly the
+/// window's pixels reprojected onto a target lattice.
 ///
 /// Not thread-safe — GDAL dataset handles must not be shared between threads. Loaders keep one reader per file per
 /// thread (see `StrataData`'s handle cache) and reuse it for every chip, so opening a file, parsing its header and
-/// building a warped VRT's transformer happen once per thread, not once per chip.
+/// building the reprojection's transformer and warp operation happen once per thread, not once per chip.
 public final class WindowReader {
     /// The file this reader was opened on.
     public let path: String
-    /// Pixel size of the dataset (for a warped reader: the lattice it was built on).
+    /// Pixel size of the dataset (for a warped reader: the lattice grid it was built on).
     public let width: Int, height: Int
     public let bandCount: Int
     /// GDAL's geotransform of the dataset (north-up for warped readers).
@@ -29,6 +30,15 @@ public final class WindowReader {
     /// `-wo XSCALE= -wo YSCALE=`), the same for every chunk so a pixel's value never depends on the chip it is in.
     public let resamplingScale: (x: Double, y: Double)
     let handle: GDALDatasetH
+    // Warped readers: the warp operation and its transformers (the generic one's destination geotransform is
+    // moved to each chip), the bands it warps, its working type, and a scratch buffer for type conversion.
+    private let warp: GDALWarpOperationH?
+    private let genTransformer: UnsafeMutableRawPointer?
+    private let approxTransformer: UnsafeMutableRawPointer?
+    private let warpBands: [Int]
+    private let warpType: GDALDataType
+    private var scratch: UnsafeMutableRawPointer?
+    private var scratchBytes = 0
 
     /// Opens a raster read-only.
     public init(path: String) throws {
@@ -40,6 +50,7 @@ public final class WindowReader {
         }
         isWarped = false
         resamplingScale = (1, 1)
+        warp = nil; genTransformer = nil; approxTransformer = nil; warpBands = []; warpType = GDT_Unknown
         (width, height, bandCount, transform, crsWKT, nodata, dataTypes, descriptions) = Self.describe(handle)
         if bandCount == 0 {
             GDALClose(handle)
@@ -47,16 +58,22 @@ public final class WindowReader {
         }
     }
 
-    /// Opens `path` and wraps it in a warped VRT onto `grid` (its CRS, geotransform and size): reads of this reader
-    /// are reads of the reprojected raster on that lattice, computed window by window by GDAL's warper.
+    /// Opens `path` for reading it reprojected onto the pixel lattice of `grid` (its CRS and geotransform; the
+    /// size only bounds `width`/`height`). Each `read` warps exactly the requested window with GDAL's warper
+    /// straight into the destination — no warped VRT blocks, so a chip costs the warp of its own pixels only. The
+    /// transformer and warp operation are built once here and reused for every chip.
     /// - Parameters:
+    ///   - bands: the 1-based bands the reader warps (default all); `read` must ask for exactly these.
     ///   - sourceCRS: overrides (or supplies) the file's CRS.
     ///   - nodata: the value marking missing source pixels and filling areas the source does not cover (default:
     ///     the file's nodata; without one, 0 fills uncovered areas).
-    ///   - workingType: the warper's working and output type (default: the source's). Pass float32 when reading
-    ///     into float memory so interpolated values are not rounded to the source's integer type.
-    public init(warping path: String, onto grid: GeoGrid, resampling: Resampling,
-                sourceCRS: CRS? = nil, nodata: Double? = nil, workingType: DType? = nil) throws {
+    ///   - workingType: the warper's working type (default: the source's). Pass float32 when reading into float
+    ///     memory so interpolated values are not rounded to the source's integer type.
+    ///   - errorThreshold: the approximate transformer's error in pixels (gdalwarp's `-et`, default 0.125);
+    ///     0 transforms every pixel exactly.
+    public init(warping path: String, onto grid: GeoGrid, bands: [Int]? = nil, resampling: Resampling,
+                sourceCRS: CRS? = nil, nodata: Double? = nil, workingType: DType? = nil,
+                errorThreshold: Double = 0.125) throws {
         GDAL.initialize()
         self.path = path
         let src = try GDAL.call("cannot open raster", path: path,
@@ -70,16 +87,24 @@ public final class WindowReader {
             throw GeoError("raster has no CRS, so it cannot be reprojected", path: path,
                            hint: "give the dataset a CRS for files without one")
         }
-        let n = info.2
-        let noData = nodata ?? info.5[0]
+        let list = bands ?? Array(1...max(1, info.2))
+        for b in list where b < 1 || b > info.2 {
+            GDALClose(src)
+            throw GeoError("band \(b) out of range", path: path, hint: "the raster has bands 1...\(info.2)")
+        }
+        let n = list.count
+        let noData = nodata ?? info.5[list[0] - 1]
         let opts = GDALCreateWarpOptions()!
+        defer { GDALDestroyWarpOptions(opts) }
         opts.pointee.hSrcDS = src
         opts.pointee.nBandCount = Int32(n)
         opts.pointee.panSrcBands = UnsafeMutablePointer<Int32>(OpaquePointer(CPLMalloc(MemoryLayout<Int32>.size * n)!))
         opts.pointee.panDstBands = UnsafeMutablePointer<Int32>(OpaquePointer(CPLMalloc(MemoryLayout<Int32>.size * n)!))
-        for b in 0..<n { opts.pointee.panSrcBands[b] = Int32(b + 1); opts.pointee.panDstBands[b] = Int32(b + 1) }
+        for (k, b) in list.enumerated() { opts.pointee.panSrcBands[k] = Int32(b); opts.pointee.panDstBands[k] = Int32(k + 1) }
         opts.pointee.eResampleAlg = resampling.warp
-        if let workingType, let t = GDALTypes.gdal(workingType) { opts.pointee.eWorkingDataType = t }
+        let srcType = GDALGetRasterDataType(GDALGetRasterBand(src, Int32(list[0])))
+        warpType = workingType.flatMap { GDALTypes.gdal($0) } ?? srcType
+        opts.pointee.eWorkingDataType = warpType
         if let noData {
             let real = UnsafeMutablePointer<Double>(OpaquePointer(CPLMalloc(MemoryLayout<Double>.size * n)!))
             let imag = UnsafeMutablePointer<Double>(OpaquePointer(CPLMalloc(MemoryLayout<Double>.size * n)!))
@@ -92,19 +117,19 @@ public final class WindowReader {
         } else {
             opts.pointee.papszWarpOptions = CSLSetNameValue(opts.pointee.papszWarpOptions, "INIT_DEST", "0")
         }
+        opts.pointee.papszWarpOptions = CSLSetNameValue(opts.pointee.papszWarpOptions, "ERROR_OUT_IF_EMPTY_SOURCE_WINDOW", "FALSE")
         var transformerOptions: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = nil
         transformerOptions = CSLSetNameValue(transformerOptions, "SRC_SRS", srcWKT)
         transformerOptions = CSLSetNameValue(transformerOptions, "DST_SRS", grid.crs.wkt)
         let (transformer, log) = GDAL.capturing { GDALCreateGenImgProjTransformer2(src, nil, transformerOptions) }
         CSLDestroy(transformerOptions)
         guard let transformer else {
-            GDALDestroyWarpOptions(opts)
             GDALClose(src)
             throw GeoError("cannot reproject raster to \(grid.crs)", path: path, gdal: log.failureText,
                            hint: "check both CRSs; the raster may lie outside the target CRS's area of use")
         }
         // One resampling scale for the whole raster (GDAL otherwise derives it per processing chunk, so a pixel's
-        // value would depend on the block it falls in): the source pixel size in target units over the target's.
+        // value would depend on the chip it falls in): the source pixel size in target units over the target's.
         var suggested = [Double](repeating: 0, count: 6)
         var sw: Int32 = 0, sh: Int32 = 0
         if GDALSuggestedWarpOutput(src, GDALGenImgProjTransform, transformer, &suggested, &sw, &sh) == CE_None,
@@ -117,24 +142,86 @@ public final class WindowReader {
         }
         var gt = grid.transform.coefficients
         GDALSetGenImgProjTransformerDstGeoTransform(transformer, &gt)
-        opts.pointee.pfnTransformer = GDALGenImgProjTransform
-        opts.pointee.pTransformerArg = transformer
-        let vrt = GDAL.capturing { GDALCreateWarpedVRT(src, Int32(grid.width), Int32(grid.height), &gt, opts) }
-        GDALDestroyWarpOptions(opts)
-        guard let vrtHandle = vrt.0 else {
+        // gdalwarp's default: an approximate transformer (linear between exactly transformed points along each
+        // row, refined until the error is below `errorThreshold` pixels); 0 transforms every pixel exactly.
+        genTransformer = transformer
+        if errorThreshold > 0, let approx = GDALCreateApproxTransformer(GDALGenImgProjTransform, transformer, errorThreshold) {
+            approxTransformer = approx
+            opts.pointee.pfnTransformer = GDALApproxTransform
+            opts.pointee.pTransformerArg = approx
+        } else {
+            approxTransformer = nil
+            opts.pointee.pfnTransformer = GDALGenImgProjTransform
+            opts.pointee.pTransformerArg = transformer
+        }
+        let op = GDAL.capturing { GDALCreateWarpOperation(opts) }
+        guard let operation = op.0 else {
+            if let a = approxTransformer { GDALDestroyApproxTransformer(a) }
             GDALDestroyGenImgProjTransformer(transformer)
             GDALClose(src)
-            throw GeoError("cannot build a warped view of the raster onto \(grid)", path: path, gdal: vrt.1.failureText)
+            throw GeoError("cannot set up the warp onto \(grid.crs)", path: path, gdal: op.1.failureText)
         }
-        // The VRT took a reference on the source and owns the transformer: drop ours so closing the VRT frees all.
-        GDALReleaseDataset(src)
-        handle = vrtHandle
+        warp = operation
+        warpBands = list
+        handle = src
         isWarped = true
-        (width, height, bandCount, transform, _, self.nodata, dataTypes, descriptions) = Self.describe(vrtHandle)
+        width = grid.width; height = grid.height; bandCount = info.2
+        transform = grid.transform
         crsWKT = grid.crs.wkt
+        self.nodata = list.map { _ in noData }
+        dataTypes = info.6; descriptions = info.7
     }
 
-    deinit { GDALClose(handle) }
+    deinit {
+        if let warp { GDALDestroyWarpOperation(warp) }
+        if let approxTransformer { GDALDestroyApproxTransformer(approxTransformer) }
+        if let genTransformer { GDALDestroyGenImgProjTransformer(genTransformer) }
+        scratch?.deallocate()
+        GDALClose(handle)
+    }
+
+    /// Warps the window (fractional pixels of the lattice) onto `destination`'s grid: the destination geotransform
+    /// is set to the window's, and GDAL warps exactly those pixels into the destination memory (through a scratch
+    /// buffer of the working type when the destination's dtype differs).
+    private func warpWindow(bands: [Int], window: (x: Double, y: Double, width: Double, height: Double),
+                            into destination: ChipBuffer) throws -> PixelWindow {
+        guard bands == warpBands, let warp, let genTransformer else {
+            throw GeoError("this warped reader was built for bands \(warpBands), not \(bands)", path: path)
+        }
+        let W = destination.width, H = destination.height
+        let o = transform.world(pixel: window.x, line: window.y)
+        let r = transform.resolution
+        var gt = [o.x, r.x * window.width / Double(W), 0, o.y, 0, -r.y * window.height / Double(H)]
+        GDALSetGenImgProjTransformerDstGeoTransform(genTransformer, &gt)
+        let elems = bands.count * W * H
+        let direct = GDALTypes.gdal(destination.dtype) == warpType
+        var target = destination.pointer
+        if !direct {
+            let bytes = elems * Int(GDALGetDataTypeSizeBytes(warpType))
+            if bytes > scratchBytes {
+                scratch?.deallocate()
+                scratch = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+                scratchBytes = bytes
+            }
+            target = scratch!
+        }
+        // The warper leaves the buffer untouched when no source pixel reaches the window: start from the fill.
+        var fillValue = nodata.first.flatMap { $0 } ?? 0
+        let targetType = direct ? GDALTypes.gdal(destination.dtype)! : warpType
+        GDALCopyWords64(&fillValue, GDT_Float64, 0, target, targetType, GDALGetDataTypeSizeBytes(targetType), GPtrDiff_t(elems))
+        let err = GDAL.capturing {
+            GDALWarpRegionToBuffer(warp, 0, 0, Int32(W), Int32(H), target, warpType, 0, 0, 0, 0)
+        }
+        if err.0.rawValue >= CE_Failure.rawValue || err.1.hasFailure {
+            throw GeoError("cannot warp a \(W)×\(H) window", path: path, gdal: err.1.failureText,
+                           hint: "the file may be truncated or corrupt, or the window lies outside the CRS's area of use")
+        }
+        if !direct {
+            GDALCopyWords64(target, warpType, GDALGetDataTypeSizeBytes(warpType), destination.pointer,
+                            GDALTypes.gdal(destination.dtype)!, Int32(destination.dtype.byteSize), GPtrDiff_t(elems))
+        }
+        return PixelWindow(width: W, height: H)
+    }
 
     private static func describe(_ h: GDALDatasetH)
         -> (Int, Int, Int, GeoTransform, String, [Double?], [String], [String])
@@ -167,6 +254,7 @@ public final class WindowReader {
         for b in bands where b < 1 || b > bandCount {
             throw GeoError("band \(b) out of range", path: path, hint: "the raster has bands 1...\(bandCount)")
         }
+        if isWarped { return try warpWindow(bands: bands, window: window, into: destination) }
         let W = destination.width, H = destination.height
         let sx = window.width / Double(W), sy = window.height / Double(H)
         // Destination pixels whose centres fall inside the dataset.
@@ -314,3 +402,8 @@ public struct ChipBuffer {
     }
 }
 
+
+extension Resampling {
+    /// True when RasterIO offers this kernel, so `WindowReader.read` can resample windows with it.
+    public var isAvailableForWindowReads: Bool { rasterIO != nil }
+}

@@ -29,8 +29,9 @@ import Testing
             // The UTM half is the file's own pixels (same lattice, no resampling).
             let w = try #require(try src.grid.window(of: s.grid))
             #expect(Array(v[0..<3 * plane]) == (try src.read(window: w, as: .float32).doubles()))
-            // The 3857 half equals gdalwarp onto the same grid (with the fixed resampling scale).
-            let want = try Tool.raw("gdalwarp", ["-r", "bilinear", "-et", "0"] + Tool.scaleArgs(merc, s.grid) + Tool.gridArgs(s.grid) + [merc],
+            // The 3857 half equals gdalwarp onto the same grid (gdalwarp's default approximate transformer, and the
+            // fixed resampling scale).
+            let want = try Tool.raw("gdalwarp", ["-r", "bilinear"] + Tool.scaleArgs(merc, s.grid) + Tool.gridArgs(s.grid) + [merc],
                                     type: "Float32", in: c.dir)
             #expect(Tool.maxRelativeError(Array(v[3 * plane..<6 * plane]), want) <= 1e-4)
             // Same scene, so both halves agree closely where both have data (a sanity check of alignment).
@@ -41,13 +42,23 @@ import Testing
         }
         #expect(compared == 6)
 
+        // A mask (integer, nearest) reprojected on the fly: the warper's Byte output converted to int64, equal to
+        // gdalwarp -r near.
+        let labels = try RasterDataset(paths: [merc], bands: ["1"], isImage: false)
+        let withMask = try IntersectionDataset(utm, labels)
+        let mchip = try RandomGeoSampler(withMask, size: 40, length: 1, seed: 3).chips(epoch: 0)[0]
+        let ms = try withMask.sample(bounds: mchip)
+        #expect(ms.mask?.shape == [40, 40] && ms.mask?.dtype == .int64 && ms.image?.shape == [3, 40, 40])
+        let wantMask = try Tool.raw("gdalwarp", ["-r", "near"] + Tool.gridArgs(ms.grid) + [merc], type: "Byte", in: c.dir)
+        #expect(try ms.mask!.doubles() == Array(wantMask[0..<1600]))  // band 1 of gdalwarp's output
+
         // An explicit target grid: both operands land on it.
         let target = try GeoGrid(crs: .webMercator, bounds: try utm.crs.transform(utm.bounds, to: .webMercator), resolution: 400)
         let onGrid = try IntersectionDataset(utm, web, target: target)
         #expect(onGrid.crs == .webMercator && onGrid.resolution.x == 400)
         let chip = try GridGeoSampler(onGrid, size: 40).chips(epoch: 0)[3]
         let s = try onGrid.sample(bounds: chip)
-        let want = try Tool.raw("gdalwarp", ["-r", "bilinear", "-et", "0"] + Tool.scaleArgs(rgb, s.grid) + Tool.gridArgs(s.grid) + [rgb], type: "Float32", in: c.dir)
+        let want = try Tool.raw("gdalwarp", ["-r", "bilinear"] + Tool.scaleArgs(rgb, s.grid) + Tool.gridArgs(s.grid) + [rgb], type: "Float32", in: c.dir)
         #expect(Tool.maxRelativeError(Array(try s.image!.doubles()[0..<3 * 1600]), want) <= 1e-4)
         #expect(abs((chip.minX - target.transform.originX) / 400 - ((chip.minX - target.transform.originX) / 400).rounded()) < 1e-6)
     }

@@ -54,7 +54,9 @@ import Testing
                 if r == .nearest {
                     #expect(plane == want, "band \(b)")
                 } else {
-                    #expect(Tool.maxRelativeError(plane, want) <= 1e-4, "band \(b)")
+                    // RasterIO resamples in the file's type (UInt16): gdalwarp's values rounded.
+                    let worst = zip(plane, want).map { abs($0 - $1) }.max()!
+                    #expect(worst <= 0.5 + 1e-3, "band \(b): max |Strata − gdalwarp| = \(worst)")
                 }
             }
         }

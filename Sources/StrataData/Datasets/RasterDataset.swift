@@ -27,6 +27,8 @@ public struct Resolution: Hashable, Sendable, ExpressibleByFloatLiteral, Express
 /// - Overlapping files are mosaicked: `.first` — the first file (sorted path order) wins where its footprint
 ///   reaches; `.firstValid` — the first file with a valid (non-nodata) value wins per pixel.
 /// - `nodata` overrides the files' nodata (or supplies one); it fills areas no file covers.
+/// - `warpErrorThreshold`: the approximate transformer's error in pixels when reprojecting (gdalwarp's `-et`,
+///   default 0.125); 0 transforms every pixel exactly.
 /// - `isImage`: images read as float32 with bilinear resampling (the `image` of a sample); masks (`isImage:
 ///   false`) as int64 with nearest resampling (the `mask`). `dtype` and `resampling` override either.
 public final class RasterDataset: GeoDataset, @unchecked Sendable {
@@ -44,6 +46,8 @@ public final class RasterDataset: GeoDataset, @unchecked Sendable {
     /// The nodata value: missing source pixels, and the fill of areas without data (nil: none, fill 0).
     public let nodata: Double?
     public let merge: MergeMethod
+    /// The approximate transformer's error in pixels when reprojecting (0: exact).
+    public let warpErrorThreshold: Double
     /// Every file the dataset reads, sorted.
     public let files: [String]
 
@@ -89,7 +93,7 @@ public final class RasterDataset: GeoDataset, @unchecked Sendable {
                             isImage: Bool = true, crs: CRS? = nil, resolution: Resolution? = nil,
                             origin: (x: Double, y: Double)? = nil, nodata: Double? = nil, dtype: DType? = nil,
                             resampling: Resampling? = nil, merge: MergeMethod = .first,
-                            fileCRS: CRS? = nil) throws {
+                            warpErrorThreshold: Double = 0.125, fileCRS: CRS? = nil) throws {
         let pattern = try filenameRegex.map { try FileNamePattern($0, dateFormat: dateFormat) }
         let found = try FileDiscovery.find(paths, filenameGlob: filenameGlob)
         var matched: [(String, FileNameInfo)] = []
@@ -119,13 +123,19 @@ public final class RasterDataset: GeoDataset, @unchecked Sendable {
         }
         try self.init(infos: infos, names: matched.map(\.1), separate: pattern?.hasBand ?? false, bands: bands,
                       allBands: allBands, isImage: isImage, crs: crs, resolution: resolution, origin: origin,
-                      nodata: nodata, dtype: dtype, resampling: resampling, merge: merge, sourceCRS: fileCRS)
+                      nodata: nodata, dtype: dtype, resampling: resampling, merge: merge,
+                      warpErrorThreshold: warpErrorThreshold, sourceCRS: fileCRS)
     }
 
     /// The shared constructor (also used to re-target a dataset without reopening its files).
     init(infos: [FileInfo], names: [FileNameInfo], separate: Bool, bands: [String]?, allBands: [String]?,
          isImage: Bool, crs target: CRS?, resolution: Resolution?, origin: (x: Double, y: Double)?,
-         nodata: Double?, dtype: DType?, resampling: Resampling?, merge: MergeMethod, sourceCRS: CRS?) throws {
+         nodata: Double?, dtype: DType?, resampling: Resampling?, merge: MergeMethod, warpErrorThreshold: Double,
+         sourceCRS: CRS?) throws {
+        guard warpErrorThreshold >= 0, warpErrorThreshold.isFinite else {
+            throw DataError("warpErrorThreshold must be ≥ 0 pixels, got \(warpErrorThreshold)")
+        }
+        self.warpErrorThreshold = warpErrorThreshold
         self.infos = infos
         self.files = infos.map(\.path)
         self.isImage = isImage
@@ -231,13 +241,13 @@ public final class RasterDataset: GeoDataset, @unchecked Sendable {
                 var end = start + 1
                 while end < planeFiles.count, planeFiles[end].file == planeFiles[start].file { end += 1 }
                 let f = planeFiles[start].file
-                // Read the file itself when it shares the CRS and either lies on the scene's lattice or nearest
-                // resampling is asked for (RasterIO picks the same pixels as the warper); otherwise read its warped
-                // view on the scene's lattice (the warper's kernels, exactly as gdalwarp computes them).
+                // Read the file itself when it shares the CRS: a plain window on the same lattice, else RasterIO
+                // resampling (GDAL's kernels, in the file's data type — as rasterio/TorchGeo read). A different CRS
+                // (or a rotated file, or a kernel RasterIO lacks) reads the file's warped view on the scene lattice.
                 let direct = infos[f].crs == crs && infos[f].transform.isNorthUp
-                    && (self.resampling == .nearest || Self.onLattice(infos[f], grid))
+                    && (self.resampling.isAvailableForWindowReads || Self.onLattice(infos[f], grid))
                 let key = direct ? "R|\(infos[f].path)"
-                    : "W|\(infos[f].path)|\(crs.wkt.hashValue)|\(grid.transform.coefficients)|\(grid.width)x\(grid.height)|\(self.resampling)|\(String(describing: fileNodata))|\(self.dtype)"
+                    : "W|\(infos[f].path)|\(crs.wkt.hashValue)|\(grid.transform.coefficients)|\(grid.width)x\(grid.height)|\(self.resampling)|\(String(describing: fileNodata))|\(self.dtype)|\(warpErrorThreshold)|\(planeFiles[start..<end].map(\.band))"
                 runs.append(Run(file: f, bands: planeFiles[start..<end].map(\.band), planes: start..<end,
                                 direct: direct, readerKey: key))
                 start = end
@@ -301,7 +311,7 @@ public final class RasterDataset: GeoDataset, @unchecked Sendable {
                           allBands: config.allBands, isImage: isImage, crs: target.crs,
                           resolution: Resolution(x: target.resolution.x, y: target.resolution.y),
                           origin: target.origin, nodata: config.nodata, dtype: dtype, resampling: resampling,
-                          merge: merge, sourceCRS: sourceCRS)
+                          merge: merge, warpErrorThreshold: warpErrorThreshold, sourceCRS: sourceCRS)
     }
 
     // MARK: reading
@@ -361,8 +371,9 @@ public final class RasterDataset: GeoDataset, @unchecked Sendable {
                 t = f.transform
             } else {
                 reader = try cache.reader(run.readerKey) {
-                    try WindowReader(warping: f.path, onto: s.grid, resampling: resampling, sourceCRS: sourceCRS,
-                                     nodata: fileNodata, workingType: dtype.isFloatingPoint ? dtype : nil)
+                    try WindowReader(warping: f.path, onto: s.grid, bands: run.bands, resampling: resampling, sourceCRS: sourceCRS,
+                                     nodata: fileNodata, workingType: dtype.isFloatingPoint ? dtype : nil,
+                                     errorThreshold: warpErrorThreshold)
                 }
                 t = s.grid.transform
             }

@@ -4,7 +4,7 @@ import StrataGeo
 import Glibc
 #endif
 
-/// Per-thread cache of open `WindowReader`s (GDAL handles are not thread-safe): every thread that reads chips —
+/// Per-thread cache of open `WindowReader`s and `VectorSource`s (GDAL handles are not thread-safe): every thread that reads chips —
 /// each loader worker, the main thread — opens a file (or builds a file's warped VRT) once and reuses it for every
 /// later chip. There is no lock on the read path. Bounded per thread (least recently used closed first); a
 /// thread's readers are closed when it exits.
@@ -14,7 +14,7 @@ final class ReaderCache {
         ProcessInfo.processInfo.environment["STRATA_READERS_PER_THREAD"].flatMap(Int.init).map { max(1, $0) } ?? 64
     }()
 
-    private var readers: [String: (reader: WindowReader, used: UInt64)] = [:]
+    private var readers: [String: (reader: AnyObject, used: UInt64)] = [:]
     private var clock: UInt64 = 0
     /// Scratch buffers reused by composites on this thread, one per nesting depth.
     private var scratch: [(pointer: UnsafeMutableRawPointer, bytes: Int)] = []
@@ -39,11 +39,11 @@ final class ReaderCache {
 
     /// The reader cached under `key`, or a new one from `open` (which then evicts the least recently used reader
     /// when the cache is full).
-    func reader(_ key: String, _ open: () throws -> WindowReader) throws -> WindowReader {
+    func reader<T: AnyObject>(_ key: String, _ open: () throws -> T) throws -> T {
         clock &+= 1
-        if let hit = readers[key] {
-            readers[key] = (hit.reader, clock)
-            return hit.reader
+        if let hit = readers[key], let r = hit.reader as? T {
+            readers[key] = (r, clock)
+            return r
         }
         let r = try open()
         if readers.count >= Self.capacity, let oldest = readers.min(by: { $0.value.used < $1.value.used }) {
