@@ -95,4 +95,24 @@ import Testing
         try s2.load(stateDict: try #require(try Checkpoint.load(path).scheduler))
         #expect(s2.best == .infinity)
     }
+
+    /// A checkpoint-style dict saved by Python with pickle protocol 4 (frames, memoize): nested dicts and lists
+    /// flatten to dotted names (int keys of optimizer state included), non-tensor entries are skipped, and bf16,
+    /// bool and int32 tensors, a strided view with a storage offset and tensors sharing storage keep their values.
+    @Test func nestedPythonCheckpointLoads() throws {
+        let sd = try TorchPickle.load(NNFixtures.path("nested_proto4.pth"))
+        let expected = try SafeTensors.read(NNFixtures.path("nested_expected.safetensors"))
+        #expect(sd.keys == (expected.metadata["order"] ?? "").split(separator: ",").map(String.init))
+        for (k, v) in sd {
+            let e = try #require(expected.tensors[k], "unexpected key \(k)")
+            #expect(v.dtype == e.dtype && v.shape == e.shape, "\(k): \(v.dtype)\(v.shape) vs \(e.dtype)\(e.shape)")
+            #expect(try v.equal(e), "\(k) values differ")
+        }
+        #expect(sd.contains("optimizer.state.0.momentum_buffer"))
+        #expect(sd.contains("model.1.num_batches_tracked"))
+        #expect(try sd["extra.view"]!.floats() == [7, 8, 9, 12, 13, 14])
+        // the model part loads into the matching Swift module
+        let m = Sequential(try Conv2d(2, 3, kernelSize: 3), try BatchNorm2d(3))
+        try m.load(stateDict: sd.scoped("model"))
+    }
 }

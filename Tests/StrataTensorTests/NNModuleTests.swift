@@ -143,5 +143,7 @@ import Testing
         try seq.requiresGrad(false)
         #expect(seq.parameters().allSatisfy { !$0.requiresGrad })
         #expect(throws: TorchError.self) { try Module()(Tensor.zeros([1])) }
+        let x = try Tensor.zeros([2])
+        #expect(try Identity()(x) === x)
     }
 }
