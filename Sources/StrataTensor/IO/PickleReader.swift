@@ -45,11 +45,17 @@ final class PyList { var items: [PyValue] = [] }
 final class PyDict {
     var keys: [PyValue] = []
     var values: [PyValue] = []
+    private var stringIndex: [String: Int] = [:]
+    private var intIndex: [Int: Int] = [:]
     func set(_ k: PyValue, _ v: PyValue) {
-        if let s = k.string, let i = keys.firstIndex(where: { $0.string == s }) { values[i] = v; return }
-        if let n = k.int, case .int = k, let i = keys.firstIndex(where: { if case .int(let m) = $0 { m == n } else { false } }) {
-            values[i] = v
-            return
+        switch k {
+        case .string(let s):
+            if let i = stringIndex[s] { values[i] = v; return }
+            stringIndex[s] = keys.count
+        case .int(let n):
+            if let i = intIndex[n] { values[i] = v; return }
+            intIndex[n] = keys.count
+        default: break
         }
         keys.append(k)
         values.append(v)
