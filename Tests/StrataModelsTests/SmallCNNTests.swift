@@ -1,17 +1,22 @@
+import Foundation
 import StrataTensor
 import StrataTestSupport
 import Testing
 @testable import StrataModels
 
 @Suite struct SmallCNNTests {
+    /// The PyTorch reference small CNN's fixtures (scripts/fixtures/nn.py, 13 bands, 10 classes, seed 7).
+    static let nnFixtures = SharedData.fixtures("StrataTensorTests").appendingPathComponent("nn")
+
     @Test func structureAndShapes() throws {
         let model = try SmallCNN(inChannels: 13, numClasses: 10)
         let sd = try model.stateDict()
-        #expect(sd["features.0.0.weight"]?.shape == [32, 13, 3, 3])
-        #expect(sd["features.1.0.weight"]?.shape == [64, 32, 3, 3])
-        #expect(sd["features.2.0.weight"]?.shape == [128, 64, 3, 3])
+        #expect(sd["features.0.weight"]?.shape == [32, 13, 3, 3])
+        #expect(sd["features.3.weight"]?.shape == [64, 32, 3, 3])
+        #expect(sd["features.6.weight"]?.shape == [128, 64, 3, 3])
+        #expect(sd["features.7.running_var"]?.shape == [128])
         #expect(sd["fc.weight"]?.shape == [10, 128])
-        #expect(sd["features.0.0.bias"] == nil)
+        #expect(sd["features.0.bias"] == nil)
         #expect(model.parameterCount() == 288 * 13 + 92_160 + 448 + 129 * 10)
         model.eval()
         // strides 1, 2, 2: a 33×33 chip becomes 9×9 before pooling; any size works.
@@ -19,6 +24,40 @@ import Testing
         #expect(feats.shape == [2, 128, 9, 9])
         #expect(try Torch.noGrad { try model(Tensor.randn([2, 13, 33, 33])) }.shape == [2, 10])
         #expect(throws: ModelError.self) { try model(Tensor.randn([2, 3, 33, 33])) }
+        #expect(try SmallCNN(inChannels: 3, numClasses: 2, width: 8).fc.inFeatures == 32)
+    }
+
+    /// Same state dict as the PyTorch reference (loads its `.pth`), and the same training-mode logits and
+    /// gradients on its batch.
+    @Test func matchesThePyTorchReference() throws {
+        let sd = try TorchPickle.load(Self.nnFixtures.appendingPathComponent("cnn_init.pth").path)
+        let fwd = try SafeTensors.load(Self.nnFixtures.appendingPathComponent("cnn_forward.safetensors").path)
+        let model = try SmallCNN(inChannels: 13, numClasses: 10)
+        #expect(try model.stateDict().keys == sd.keys)
+        try model.load(stateDict: sd)
+        model.train()
+        let logits = try model(fwd["x"]!)
+        #expect(try ModelFixtures.maxAbsDiff(logits, fwd["logits"]!) <= 1e-5)
+        let loss = try Functional.crossEntropy(logits, fwd["y"]!)
+        try loss.backward()
+        for (name, p) in model.namedParameters() {
+            let g = try #require(fwd["grad.\(name)"], "\(name)")
+            #expect(try ModelFixtures.maxAbsDiff(p.grad!, g) <= 1e-5 * max(1, try ModelFixtures.maxAbs(g)), "\(name)")
+        }
+    }
+
+    /// After the same seed the default initialisation equals the PyTorch module's (child process: the global
+    /// generator must not be shared with parallel tests).
+    @Test func seededInitMatchesPyTorch() async throws {
+        let result = await #expect(processExitsWith: .success, observing: [\.standardOutputContent]) {
+            let dir = SharedData.fixtures("StrataTensorTests").appendingPathComponent("nn")
+            let ref = try TorchPickle.load(dir.appendingPathComponent("cnn_init.pth").path)
+            Runtime.manualSeed(7)
+            let sd = try SmallCNN(inChannels: 13, numClasses: 10).stateDict()
+            for (k, t) in sd where try t.doubles() != ref[k]?.doubles() { print("MISMATCH: \(k)") }
+        }
+        let out = String(decoding: result?.standardOutputContent ?? [], as: UTF8.self)
+        #expect(!out.contains("MISMATCH"), "\(out)")
     }
 
     @Test func trainingStepReducesLoss() throws {
