@@ -30,8 +30,8 @@ import StrataTensor
         Runtime.manualSeed(6)
         let image = try Tensor.rand([4, 2, 6, 6])
         let batch = ChipBatch(index: 3, image: image, label: try Tensor([0, 1, 2, 1]), mask: try image.argmax(dim: 1),
-                              indices: [7, 8, 9, 10], ids: ["a", "b", "c", "d"], crs: [nil, nil, nil, nil],
-                              bounds: [nil, nil, nil, nil], bandNames: ["r", "n"])
+                              indices: [7, 8, 9, 10], ids: ["a", "b", "c", "d"],
+                              georeferences: [nil, nil, nil, nil], bandNames: ["r", "n"])
         let pipeline = Compose([try AppendSpectralIndices([.ndvi], bands: [.nir: "n", .red: "r"]), try RandomVerticalFlip(), RandomRot90()])
         let f = pipeline.chipBatchTransform
         let out = try f(batch, 42)
