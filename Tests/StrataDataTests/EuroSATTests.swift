@@ -179,7 +179,14 @@ import StrataTestSupport
                                 try RandomHorizontalFlip(p: 0.5), try RandomVerticalFlip(p: 0.5), RandomRot90()])
         func augmented(_ workers: Int) throws -> [[Float]] {
             var out: [[Float]] = []
-            try DataLoader(ds, batchSize: 16, shuffle: true, workers: workers, seed: 3, transforms: pipeline).forEachBatch(epoch: 1) { (b: ChipBatch) throws in
+            let run: ChipBatchTransform = { b, seed in
+                var rng = TransformRNG(seed: seed)
+                let t = try pipeline.apply(try TransformBatch(image: b.image, mask: b.mask, bandNames: b.bandNames), rng: &rng)
+                var out = b
+                out.image = t.image
+                return out
+            }
+            try DataLoader(ds, batchSize: 16, shuffle: true, workers: workers, seed: 3, batchTransform: run).forEachBatch(epoch: 1) { (b: ChipBatch) throws in
                 #expect(b.bandNames == EuroSAT.allBandNames)
                 out.append(try b.image.floats())
             }

@@ -26,6 +26,14 @@ public struct ChipBatch: Sendable {
         self.ids = ids; self.georeferences = georeferences; self.bandNames = bandNames
     }
 
+    /// A batch with known CRSs and bounds (a chip is georeferenced where both are given).
+    public init(index: Int, image: Tensor, label: Tensor, mask: Tensor?, indices: [Int], ids: [String], crs: [CRS?],
+                bounds: [BoundingBox?], bandNames: [String]) {
+        let geo = zip(crs, bounds).map { c, b in c.flatMap { c in b.map { ChipGeoreference(crs: c, bounds: $0) } } }
+        self.init(index: index, image: image, label: label, mask: mask, indices: indices, ids: ids, georeferences: geo,
+                  bandNames: bandNames)
+    }
+
     /// Number of chips.
     public var count: Int { indices.count }
     /// Each chip's CRS (resolved on first use, see `ChipGeoreference`); nil where not georeferenced.
