@@ -138,4 +138,6 @@ int ct_pickle_save_dict(const char *path, const char *const *keys, const ct_tens
 
 // Area headers (SwiftPM treats ctorch.h as the module's umbrella header: every other header must be listed here).
 #include "ctorch_train.h"
+#include "ctorch_nn.h"
+#include "ctorch_pth.h"
 #endif
