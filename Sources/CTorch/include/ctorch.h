@@ -136,7 +136,7 @@ int ct_pickle_save_dict(const char *path, const char *const *keys, const ct_tens
 }
 #endif
 
-// Area headers (SwiftPM treats ctorch.h as the module's umbrella header: every other header must be listed here).
+// Area headers, so that including ctorch.h gives the whole C API.
 #include "ctorch_train.h"
 #include "ctorch_nn.h"
 #include "ctorch_pth.h"
