@@ -194,7 +194,7 @@ public class GroupedOptimizer<Options: OptimizerOptions>: Optimizer {
                     }
                     // moments follow the parameter's dtype and device; counters stay float32 on the CPU
                     let v = isScalarState ? try t.to(.float32).clone()
-                        : try t.to(p.device, dtype: p.dtype).clone()
+                        : try Self.likeParameter(p, t)
                     newState[ObjectIdentifier(p), default: [:]][field] = v
                 }
                 index += 1
@@ -218,4 +218,14 @@ func partitionBySteps(_ steps: [Tensor]) throws -> [(step: Double, indices: [Int
         if let j = out.firstIndex(where: { $0.0 == v }) { out[j].1.append(i) } else { out.append((v, [i])) }
     }
     return out
+}
+
+extension GroupedOptimizer {
+    /// A state tensor with `param`'s dtype, device and memory layout (channels-last stays channels-last) holding
+    /// `value`: fused kernels pair param/grad/state elements by memory position, so layouts must match.
+    static func likeParameter(_ param: Tensor, _ value: Tensor) throws -> Tensor {
+        let out = try Tensor.emptyLike(param)
+        try Torch.noGrad { _ = try out.copy_(value) }
+        return out
+    }
 }
