@@ -1,0 +1,249 @@
+import Foundation
+import StrataTensor
+
+/// The result of a `fit`: per-epoch history, the best epoch and its validation metrics.
+public struct FitResult: Sendable {
+    public var epochsRun: Int
+    public var bestEpoch: Int?
+    public var bestValue: Double?
+    public var history: [[String: Double]]
+    public var stoppedEarly: Bool
+    public var final: [String: Double] { history.last ?? [:] }
+}
+
+/// Evaluation of a model on one data source.
+public struct EvaluationResult {
+    public var loss: Double
+    public var metrics: [String: Double]
+    public var accumulator: MetricAccumulator
+}
+
+/// Fits a model: epochs of optimizer steps over a `BatchSource`, validation, metric logs (CSV + JSONL),
+/// checkpoints (`last.ckpt` every epoch, `best.ckpt` on improvement; both atomic), exact resume, early stopping,
+/// LR schedules, gradient clipping, optional bf16 autocast, a progress bar with chips/s and ETA, and a clear stop
+/// on a NaN/Inf loss that keeps the last good checkpoint.
+public final class Trainer {
+    public let model: Module
+    public let kind: TaskKind
+    public let numClasses: Int
+    public let classNames: [String]
+    public let optimizer: any Optimizer
+    /// Stepped once per epoch (after validation); `ReduceLROnPlateau` gets the monitored value.
+    public let scheduler: (any LRScheduler)?
+    public let options: TrainerOptions
+    public let loss: TaskLoss
+    public let runDirectory: URL
+    /// Extra strings stored in every checkpoint (model card, config): what `strata predict` needs later.
+    public var checkpointMetadata: [String: String] = [:]
+    /// Called after each epoch with its row of metrics.
+    public var onEpochEnd: ((Int, [String: Double]) -> Void)?
+
+    public private(set) var log: MetricLog
+    var bestValue: Double?
+    var bestEpoch: Int?
+    var badEpochs = 0
+    var startEpoch = 1
+    var globalStep = 0
+
+    public var lastCheckpointURL: URL { runDirectory.appendingPathComponent("last.ckpt") }
+    public var bestCheckpointURL: URL { runDirectory.appendingPathComponent("best.ckpt") }
+
+    public init(model: Module, kind: TaskKind, numClasses: Int, classNames: [String] = [], optimizer: any Optimizer,
+                scheduler: (any LRScheduler)? = nil, loss: LossOptions = .init(), options: TrainerOptions = .init(),
+                runDirectory: URL) throws {
+        self.model = model
+        self.kind = kind
+        self.numClasses = numClasses
+        self.classNames = classNames
+        self.optimizer = optimizer
+        self.scheduler = scheduler
+        self.options = options
+        self.loss = try TaskLoss(kind: kind, options: loss)
+        self.runDirectory = runDirectory
+        try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
+        self.log = try MetricLog(directory: runDirectory)
+        if options.deterministic { try Runtime.setDeterministic(true) }
+        if options.channelsLast { try model.toMemoryFormat(.channelsLast) }
+    }
+
+    // MARK: resume
+
+    /// Restores model, optimizer, scheduler, RNG, epoch counter, best value and early-stopping state from
+    /// `last.ckpt` in the run folder. Returns the epoch the checkpoint finished (0 if there is none).
+    @discardableResult
+    public func resumeIfPossible() throws -> Int {
+        guard FileManager.default.fileExists(atPath: lastCheckpointURL.path) else { return 0 }
+        let ck: Checkpoint
+        do { ck = try Checkpoint.load(lastCheckpointURL.path) } catch {
+            throw TrainingError("cannot resume from \(lastCheckpointURL.path): \(error). Delete the run folder or pass a new --output to start over")
+        }
+        do { try ck.restore(model: model, optimizer: optimizer, scheduler: scheduler) } catch {
+            throw TrainingError("\(lastCheckpointURL.path) does not match this model/optimizer (\(error)); it was written by a different configuration — use a new --output folder")
+        }
+        // Loading may hand the parameters contiguous payloads; put the layout back so the kernels (and hence the
+        // floating-point results) are exactly those of an uninterrupted run.
+        if options.channelsLast { try model.toMemoryFormat(.channelsLast) }
+        startEpoch = ck.epoch + 1
+        globalStep = ck.step
+        bestValue = ck.metadata["trainer.best_value"].flatMap(Double.init)
+        bestEpoch = ck.metadata["trainer.best_epoch"].flatMap(Int.init)
+        badEpochs = ck.metadata["trainer.bad_epochs"].flatMap(Int.init) ?? 0
+        try log.reload(upTo: ck.epoch)
+        return ck.epoch
+    }
+
+    // MARK: fit
+
+    public func fit(train: BatchSource, validation: BatchSource? = nil) throws -> FitResult {
+        var stoppedEarly = false
+        if startEpoch > options.epochs {
+            return FitResult(epochsRun: startEpoch - 1, bestEpoch: bestEpoch, bestValue: bestValue, history: log.rows,
+                             stoppedEarly: false)
+        }
+        for epoch in startEpoch...options.epochs {
+            let t0 = Date()
+            let trainLoss = try trainEpoch(train, epoch: epoch)
+            var row: [String: Double] = ["epoch": Double(epoch), "train_loss": trainLoss,
+                                         "lr": optimizer.learningRate(group: 0)]
+            if let validation {
+                let ev = try evaluate(validation, label: "val \(epoch)/\(options.epochs)")
+                row["val_loss"] = ev.loss
+                for (k, v) in ev.metrics { row["val_\(k)"] = v }
+            }
+            row["epoch_seconds"] = Date().timeIntervalSince(t0)
+            try stepScheduler(row)
+            let improved = try updateBest(row, epoch: epoch)
+            try log.append(row)
+            try saveCheckpoint(epoch: epoch, to: lastCheckpointURL)
+            if improved { try FileManager.default.copyItemAtomically(from: lastCheckpointURL, to: bestCheckpointURL) }
+            onEpochEnd?(epoch, row)
+            if let patience = options.earlyStoppingPatience, badEpochs >= patience {
+                stoppedEarly = true
+                break
+            }
+        }
+        return FitResult(epochsRun: Int(log.rows.last?["epoch"] ?? 0), bestEpoch: bestEpoch, bestValue: bestValue,
+                         history: log.rows, stoppedEarly: stoppedEarly)
+    }
+
+    func trainEpoch(_ source: BatchSource, epoch: Int) throws -> Double {
+        model.train()
+        let progress = makeProgress("epoch \(epoch)/\(options.epochs)", total: source.sampleCount)
+        var total = 0.0, seen = 0
+        try source.forEachBatch(epoch: epoch) { batch in
+            let input = try prepare(batch.input)
+            let target = try batch.target.to(options.device)
+            let lossValue = try Torch.autocast(options.device, dtype: .bfloat16, enabled: options.precision == .bf16) {
+                try loss(model(input), target)
+            }
+            let value = try lossValue.item()
+            guard value.isFinite else {
+                let kept = FileManager.default.fileExists(atPath: lastCheckpointURL.path)
+                    ? "the last good checkpoint is kept at \(lastCheckpointURL.path)" : "no checkpoint was written yet"
+                throw TrainingError("training loss became \(value) at epoch \(epoch), step \(globalStep + 1); stopped (\(kept)). Lower the learning rate (trainer.optimizer.lr), enable gradient clipping (trainer.grad_clip_norm), or check the input normalisation")
+            }
+            try optimizer.zeroGrad()
+            try lossValue.backward()
+            if let v = options.gradClipValue { try GradClip.clipGradValue(model.parameters(), clipValue: v) }
+            if let n = options.gradClipNorm { _ = try GradClip.clipGradNorm(model.parameters(), maxNorm: n) }
+            try optimizer.step()
+            globalStep += 1
+            total += value * Double(batch.count)
+            seen += batch.count
+            progress?.advance(Double(batch.count), extra: String(format: "loss %.4f", total / Double(seen)))
+        }
+        progress?.finish(String(format: "loss %.4f", seen > 0 ? total / Double(seen) : .nan))
+        return seen > 0 ? total / Double(seen) : .nan
+    }
+
+    /// Loss and metrics of the model on `source` (eval mode, no gradients).
+    public func evaluate(_ source: BatchSource, label: String = "evaluate") throws -> EvaluationResult {
+        model.eval()
+        defer { model.train() }
+        var acc = try MetricAccumulator(kind: kind, numClasses: numClasses,
+                                        ignoreIndex: loss.options.ignoreIndex >= 0 ? loss.options.ignoreIndex : nil)
+        let progress = makeProgress(label, total: source.sampleCount)
+        var total = 0.0, seen = 0
+        try Torch.noGrad {
+            try source.forEachBatch(epoch: 0) { batch in
+                let input = try prepare(batch.input)
+                let target = try batch.target.to(options.device)
+                let logits = try Torch.autocast(options.device, dtype: .bfloat16, enabled: options.precision == .bf16) {
+                    try model(input)
+                }
+                total += try loss(logits, target).item() * Double(batch.count)
+                seen += batch.count
+                try acc.update(logits: logits, target: target)
+                progress?.advance(Double(batch.count))
+            }
+        }
+        progress?.finish()
+        return EvaluationResult(loss: seen > 0 ? total / Double(seen) : .nan, metrics: acc.summary, accumulator: acc)
+    }
+
+    // MARK: helpers
+
+    func prepare(_ x: Tensor) throws -> Tensor {
+        var t = try x.to(options.device)
+        if t.dtype != .float32 { t = try t.to(.float32) }
+        if options.channelsLast && t.rank == 4 { t = try t.contiguous(.channelsLast) }
+        return t
+    }
+
+    func makeProgress(_ label: String, total: Int) -> Progress? {
+        if options.progress == false { return nil }
+        return Progress(label, total: Double(total), unit: "chips", interactive: options.progress == true ? true : nil)
+    }
+
+    func stepScheduler(_ row: [String: Double]) throws {
+        guard let scheduler else { return }
+        if let plateau = scheduler as? ReduceLROnPlateau {
+            guard let v = row[options.monitor] ?? row["train_loss"] else { return }
+            plateau.step(metric: v)
+        } else if let s = scheduler as? any EpochLRScheduler {
+            try s.step()
+        }
+    }
+
+    /// Updates best value / early-stopping counter; true when this epoch is the new best.
+    func updateBest(_ row: [String: Double], epoch: Int) throws -> Bool {
+        guard let v = row[options.monitor] else {
+            if options.monitor.hasPrefix("val_") && row["val_loss"] == nil { return true }  // no validation: last is best
+            throw TrainingError("trainer.monitor '\(options.monitor)' is not a logged metric; available: \(row.keys.sorted().joined(separator: ", "))")
+        }
+        let better: Bool
+        if let best = bestValue {
+            better = options.monitorMaximizes ? v > best + options.earlyStoppingMinDelta : v < best - options.earlyStoppingMinDelta
+        } else {
+            better = true
+        }
+        if better {
+            bestValue = v
+            bestEpoch = epoch
+            badEpochs = 0
+        } else {
+            badEpochs += 1
+        }
+        return better
+    }
+
+    func saveCheckpoint(epoch: Int, to url: URL) throws {
+        var meta = checkpointMetadata
+        meta["trainer.best_value"] = bestValue.map { String($0) }
+        meta["trainer.best_epoch"] = bestEpoch.map(String.init)
+        meta["trainer.bad_epochs"] = String(badEpochs)
+        meta["task"] = kind.rawValue
+        meta["classes"] = classNames.joined(separator: "\n")
+        try Checkpoint(model: model, optimizer: optimizer, scheduler: scheduler, epoch: epoch, step: globalStep,
+                       metadata: meta).save(to: url.path)
+    }
+}
+
+extension FileManager {
+    /// Copies a file under a temporary name and renames it into place.
+    func copyItemAtomically(from src: URL, to dst: URL) throws {
+        let tmp = AtomicFile.temporaryURL(for: dst)
+        try copyItem(at: src, to: tmp)
+        try AtomicFile.replace(dst, with: tmp)
+    }
+}
