@@ -1,0 +1,190 @@
+import Foundation
+
+/// Everything `strata train` needs, read from YAML (+ `--set key=value` overrides) and validated: unknown keys
+/// and bad values are errors naming the key and what is allowed.
+///
+/// ```yaml
+/// task: classification            # classification | multilabel | segmentation
+/// data:
+///   dataset: eurosat              # see `strata datasets`
+///   root: ../shared/data/eurosat-ms
+///   bands: [B02, B03, B04, B08]   # default: all of the dataset's bands
+///   batch_size: 32
+///   workers: 2
+///   split: {train: 0.75, val: 0.25, seed: 0}   # or split_dir: folder with <name>-train.txt / -val.txt
+///   normalize: {method: meanstd}  # meanstd (stats from the training split) | scale | minmax | none
+///   augment: [hflip, vflip, rot90]
+/// model: {name: resnet18, weights: null}
+/// trainer:
+///   epochs: 20
+///   optimizer: {name: adamw, lr: 1.0e-3, weight_decay: 1.0e-2}
+///   scheduler: {name: plateau, patience: 10}
+/// output: runs/eurosat-resnet18
+/// ```
+public struct TrainConfig: Sendable {
+    public struct Data: Sendable {
+        public var dataset: String
+        public var root: String
+        public var bands: [String]?
+        public var batchSize = 32
+        public var workers = 2
+        public var trainFraction = 0.75, valFraction = 0.25, testFraction = 0.0
+        public var splitSeed: UInt64 = 0
+        public var splitDir: String?
+        public var normalize = "meanstd"
+        public var scale = 10000.0
+        public var mean: [Double]?, std: [Double]?
+        public var indices: [String] = []
+        public var augment: [String] = []
+        // geospatial segmentation data (dataset: raster)
+        public var images: [String] = []
+        public var labels: String?
+        public var labelAttribute: String?
+        public var classMap: [String: Int]?
+        public var chipSize = 256
+        public var chipsPerEpoch = 512
+        public var valChips = 128
+        public var ignoreIndex = 255
+    }
+    public struct Optimizer: Sendable {
+        public var name = "adamw"
+        public var lr = 1e-3
+        public var weightDecay = 0.01
+        public var momentum = 0.9
+        public var nesterov = false
+        public var betas = [0.9, 0.999]
+    }
+    public struct Scheduler: Sendable {
+        public var name = "none"
+        public var stepSize = 10
+        public var gamma = 0.1
+        public var milestones: [Int] = []
+        public var warmupEpochs = 0
+        public var patience = 10
+        public var factor = 0.1
+        public var minLR = 0.0
+        public var maxLR: Double?
+    }
+    public struct Trainer: Sendable {
+        public var epochs = 10
+        public var seed: UInt64 = 0
+        public var deterministic = false
+        public var precision = "fp32"
+        public var gradClipNorm: Double?
+        public var gradClipValue: Double?
+        public var monitor = "val_loss"
+        public var earlyStoppingPatience: Int?
+        public var channelsLast = true
+        public var threads: Int?
+        public var labelSmoothing = 0.0
+        public var classWeights: [Double]?
+        public var optimizer = Optimizer()
+        public var scheduler = Scheduler()
+    }
+
+    public var task = "classification"
+    public var data: Data
+    public var model = "resnet18"
+    public var modelWeights: String?
+    public var trainer = Trainer()
+    public var output: String
+
+    public static let tasks = ["classification", "multilabel", "segmentation"]
+    public static let optimizers = ["sgd", "adam", "adamw", "nadam", "rmsprop"]
+    public static let schedulers = ["none", "step", "multistep", "exponential", "cosine", "onecycle", "plateau"]
+    public static let normalizations = ["meanstd", "scale", "minmax", "none"]
+    public static let augmentations = ["hflip", "vflip", "rot90", "noise", "brightness"]
+
+    /// Parses and validates. `datasets` and `models` are the known names (for error messages).
+    public init(_ tree: ConfigTree, datasets: [String], models: [String]) throws {
+        let r = tree.reader()
+        task = try r.string("task", default: "classification", allowed: Self.tasks)!
+        output = try r.string("output", default: "runs/strata-run")!
+
+        let d = try r.section("data")
+        let datasetName = try d.requiredString("dataset", allowed: datasets, hint: "`strata datasets` lists them")
+        data = Data(dataset: datasetName, root: try d.string("root", default: "")!)
+        data.bands = try d.strings("bands")
+        data.batchSize = try d.int("batch_size", default: 32, min: 1)!
+        data.workers = try d.int("workers", default: 2, min: 0, max: 64)!
+        data.splitDir = try d.string("split_dir")
+        let s = try d.section("split")
+        data.trainFraction = try s.double("train", default: 0.75, min: 0, max: 1)!
+        data.valFraction = try s.double("val", default: 0.25, min: 0, max: 1)!
+        data.testFraction = try s.double("test", default: 0, min: 0, max: 1)!
+        data.splitSeed = UInt64(try s.int("seed", default: 0, min: 0)!)
+        try s.finish()
+        if data.trainFraction + data.valFraction + data.testFraction > 1 + 1e-9 {
+            throw ConfigError("data.split: train + val + test fractions add up to more than 1")
+        }
+        let n = try d.section("normalize")
+        data.normalize = try n.string("method", default: "meanstd", allowed: Self.normalizations)!
+        data.scale = try n.double("scale", default: 10000, min: 1e-12)!
+        data.mean = try n.doubles("mean")
+        data.std = try n.doubles("std")
+        try n.finish()
+        if let m = data.mean, let sd = data.std, m.count != sd.count {
+            throw ConfigError("data.normalize: mean has \(m.count) values but std has \(sd.count)")
+        }
+        data.indices = try d.strings("indices", default: [])!
+        data.augment = try d.strings("augment", default: [])!
+        for a in data.augment where !Self.augmentations.contains(a) {
+            throw ConfigError("data.augment: '\(a)' is not allowed; allowed values: \(Self.augmentations.joined(separator: ", "))")
+        }
+        data.images = try d.strings("images", default: [])!
+        data.labels = try d.string("labels")
+        data.labelAttribute = try d.string("label_attribute")
+        data.classMap = try d.stringMap("class_map").map { m in
+            try m.mapValues { v in
+                guard let i = Int(v) else { throw ConfigError("data.class_map: value '\(v)' must be a class index") }
+                return i
+            }
+        }
+        data.chipSize = try d.int("chip_size", default: 256, min: 8)!
+        data.chipsPerEpoch = try d.int("chips_per_epoch", default: 512, min: 1)!
+        data.valChips = try d.int("val_chips", default: 128, min: 0)!
+        data.ignoreIndex = try d.int("ignore_index", default: 255)!
+        try d.finish()
+
+        let m = try r.section("model")
+        model = try m.string("name", default: "resnet18", allowed: models)!
+        modelWeights = try m.string("weights")
+        try m.finish()
+
+        let t = try r.section("trainer")
+        trainer.epochs = try t.int("epochs", default: 10, min: 1)!
+        trainer.seed = UInt64(try t.int("seed", default: 0, min: 0)!)
+        trainer.deterministic = try t.bool("deterministic", default: false)!
+        trainer.precision = try t.string("precision", default: "fp32", allowed: ["fp32", "bf16"])!
+        trainer.gradClipNorm = try t.double("grad_clip_norm", min: 0)
+        trainer.gradClipValue = try t.double("grad_clip_value", min: 0)
+        trainer.monitor = try t.string("monitor", default: "val_loss")!
+        trainer.earlyStoppingPatience = try t.int("early_stopping_patience", min: 1)
+        trainer.channelsLast = try t.bool("channels_last", default: true)!
+        trainer.threads = try t.int("threads", min: 1, max: 1024)
+        trainer.labelSmoothing = try t.double("label_smoothing", default: 0, min: 0, max: 1)!
+        trainer.classWeights = try t.doubles("class_weights")
+        let o = try t.section("optimizer")
+        trainer.optimizer.name = try o.string("name", default: "adamw", allowed: Self.optimizers)!
+        trainer.optimizer.lr = try o.double("lr", default: 1e-3, min: 0)!
+        trainer.optimizer.weightDecay = try o.double("weight_decay", default: trainer.optimizer.name == "adamw" ? 0.01 : 0, min: 0)!
+        trainer.optimizer.momentum = try o.double("momentum", default: 0.9, min: 0, max: 1)!
+        trainer.optimizer.nesterov = try o.bool("nesterov", default: false)!
+        trainer.optimizer.betas = try o.doubles("betas", default: [0.9, 0.999])!
+        try o.finish()
+        if trainer.optimizer.betas.count != 2 { throw ConfigError("trainer.optimizer.betas: give two values, e.g. [0.9, 0.999]") }
+        let sc = try t.section("scheduler")
+        trainer.scheduler.name = try sc.string("name", default: "none", allowed: Self.schedulers)!
+        trainer.scheduler.stepSize = try sc.int("step_size", default: 10, min: 1)!
+        trainer.scheduler.gamma = try sc.double("gamma", default: 0.1, min: 0)!
+        trainer.scheduler.milestones = try sc.ints("milestones", default: [])!
+        trainer.scheduler.warmupEpochs = try sc.int("warmup_epochs", default: 0, min: 0)!
+        trainer.scheduler.patience = try sc.int("patience", default: 10, min: 0)!
+        trainer.scheduler.factor = try sc.double("factor", default: 0.1, min: 0, max: 1)!
+        trainer.scheduler.minLR = try sc.double("min_lr", default: 0, min: 0)!
+        trainer.scheduler.maxLR = try sc.double("max_lr", min: 0)
+        try sc.finish()
+        try t.finish()
+        try r.finish()
+    }
+}
