@@ -1,0 +1,55 @@
+import StrataData
+import StrataModels
+import StrataTensor
+
+/// Turns raw chips into model inputs exactly as the model card says (the same code runs in training, evaluation
+/// and prediction), optionally followed by augmentations.
+public struct InputPipeline: Sendable {
+    public let card: ModelCard
+    let scale: Tensor
+    let offset: Tensor
+    let augment: Compose?
+
+    public init(card: ModelCard, augmentations: [String] = []) throws {
+        self.card = card
+        let (s, o) = try card.normalization.affine(bands: card.inChannels)
+        scale = try Tensor(s.map(Float.init), shape: [1, s.count, 1, 1])
+        offset = try Tensor(o.map(Float.init), shape: [1, o.count, 1, 1])
+        let parts: [any BatchTransform] = try augmentations.map { name in
+            switch name {
+            case "hflip": return try RandomHorizontalFlip()
+            case "vflip": return try RandomVerticalFlip()
+            case "rot90": return RandomRot90()
+            case "noise": return try GaussianNoise(std: 0.02)
+            case "brightness": return try RandomBrightnessContrast()
+            default: throw ConfigError("data.augment: '\(name)' is not allowed; allowed values: \(TrainConfig.augmentations.joined(separator: ", "))")
+            }
+        }
+        augment = parts.isEmpty ? nil : Compose(parts)
+    }
+
+    /// Normalises a [B, C, H, W] batch (any dtype) to float32 model input.
+    public func normalize(_ image: Tensor) throws -> Tensor {
+        try image.to(.float32) * scale + offset
+    }
+
+    /// Normalisation then (when configured) augmentation of a whole batch, image and mask alike.
+    public func apply(image: Tensor, mask: Tensor?, seed: UInt64) throws -> (Tensor, Tensor?) {
+        let x = try normalize(image)
+        guard let augment else { return (x, mask) }
+        let out = try augment.apply(try TransformBatch(image: x, mask: mask, bandNames: card.bands), seed: seed)
+        return (out.image, out.mask)
+    }
+
+    /// As a `DataLoader` batch transform.
+    public var batchTransform: ChipBatchTransform {
+        let me = self
+        return { batch, seed in
+            var b = batch
+            let (x, m) = try me.apply(image: b.image, mask: b.mask, seed: seed)
+            b.image = x
+            b.mask = m
+            return b
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import StrataData
+import StrataModels
+import StrataTasks
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a model from a YAML config (every key can be overridden with --set section.key=value).",
+        discussion: """
+        Examples:
+          strata train --config configs/eurosat.yaml
+          strata train --config configs/eurosat.yaml --set trainer.epochs=5 --set data.root=/data/EuroSAT_MS
+          strata train --config configs/eurosat.yaml --output runs/e1 --resume   # continue an interrupted run
+        Writes into the output folder: metrics.csv, metrics.jsonl, last.ckpt, best.ckpt, report.html, summary.json.
+        """)
+
+    @Option(help: "YAML config file (see configs/).") var config: String
+    @Option(name: .customLong("set"), help: "Override a config key, e.g. --set trainer.epochs=5 (repeatable).")
+    var overrides: [String] = []
+    @Option(help: "Run folder (overrides the config's `output`).") var output: String?
+    @Flag(help: "Continue from the run folder's last.ckpt.") var resume = false
+    @Flag(name: .customLong("no-progress"), help: "Plain output without the progress bar.") var noProgress = false
+
+    func run() throws {
+        do {
+            var tree = try ConfigTree(file: config)
+            try tree.apply(overrides: overrides)
+            if let output { tree.set("output", value: output) }
+            let cfg = try TrainConfig(tree, datasets: Datasets.known.map(\.name), models: ModelRegistry.names)
+            let last = URL(fileURLWithPath: cfg.output).appendingPathComponent("last.ckpt").path
+            if FileManager.default.fileExists(atPath: last) && !resume {
+                throw ValidationError("\(cfg.output) already holds a run (last.ckpt); pass --resume to continue it or --output to start a new one")
+            }
+            guard cfg.task != "segmentation" else {
+                let exp = try SegmentationExperiment(config: cfg, configText: try String(contentsOfFile: config, encoding: .utf8),
+                                                     progress: noProgress ? false : nil)
+                let r = try exp.run(resume: resume)
+                print(try Self.summaryLine(r, dir: cfg.output))
+                return
+            }
+            let exp = try ClassificationExperiment(config: cfg, configText: try String(contentsOfFile: config, encoding: .utf8),
+                                                   progress: noProgress ? false : nil)
+            let r = try exp.run(resume: resume)
+            print(try Self.summaryLine(r, dir: cfg.output))
+        } catch let e as ValidationError {
+            throw e
+        } catch {
+            throw StrataCLIError(error)
+        }
+    }
+
+    static func summaryLine(_ r: FitResult, dir: String) throws -> String {
+        let keys = ["val_oa", "val_kappa", "val_miou", "val_map", "val_loss"].filter { r.final[$0] != nil }
+        let metrics = keys.map { String(format: "%@ %.4f", $0, r.final[$0]!) }.joined(separator: ", ")
+        return "done: \(r.epochsRun) epochs (best epoch \(r.bestEpoch.map(String.init) ?? "–")); \(metrics)\nrun folder: \(dir) (report.html, best.ckpt, metrics.csv)"
+    }
+}
+
+/// Any error at the command line: printed as one line naming the problem, exit status 1.
+struct StrataCLIError: Error, CustomStringConvertible {
+    let underlying: Error
+    init(_ e: Error) { underlying = e }
+    var description: String { "error: \(underlying)" }
+}
