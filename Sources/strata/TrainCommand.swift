@@ -27,7 +27,7 @@ struct Train: ParsableCommand {
             var tree = try ConfigTree(file: config)
             try tree.apply(overrides: overrides)
             if let output { tree.set("output", value: output) }
-            let cfg = try TrainConfig(tree, datasets: Datasets.known.map(\.name), models: ModelRegistry.names)
+            let cfg = try TrainConfig(tree, datasets: Datasets.known.map(\.name) + ["raster"], models: ModelRegistry.names)
             let last = URL(fileURLWithPath: cfg.output).appendingPathComponent("last.ckpt").path
             if FileManager.default.fileExists(atPath: last) && !resume {
                 throw ValidationError("\(cfg.output) already holds a run (last.ckpt); pass --resume to continue it or --output to start a new one")
@@ -61,5 +61,5 @@ struct Train: ParsableCommand {
 struct StrataCLIError: Error, CustomStringConvertible {
     let underlying: Error
     init(_ e: Error) { underlying = e }
-    var description: String { "error: \(underlying)" }
+    var description: String { "\(underlying)" }
 }

@@ -133,6 +133,9 @@ public final class Trainer {
         try source.forEachBatch(epoch: epoch) { batch in
             let input = try prepare(batch.input)
             let target = try batch.target.to(options.device)
+            // Segmentation chips may hold no labelled pixel at all (labels outside every polygon): nothing to learn.
+            let weight = try lossWeight(target, batch.count)
+            if weight == 0 { progress?.advance(Double(batch.count)); return }
             let lossValue = try Torch.autocast(options.device, dtype: .bfloat16, enabled: options.precision == .bf16) {
                 try loss(model(input), target)
             }
@@ -148,8 +151,8 @@ public final class Trainer {
             if let n = options.gradClipNorm { _ = try GradClip.clipGradNorm(model.parameters(), maxNorm: n) }
             try optimizer.step()
             globalStep += 1
-            total += value * Double(batch.count)
-            seen += batch.count
+            total += value * Double(weight)
+            seen += weight
             progress?.advance(Double(batch.count), extra: String(format: "loss %.4f", total / Double(seen)))
         }
         progress?.finish(String(format: "loss %.4f", seen > 0 ? total / Double(seen) : .nan))
@@ -171,8 +174,11 @@ public final class Trainer {
                 let logits = try Torch.autocast(options.device, dtype: .bfloat16, enabled: options.precision == .bf16) {
                     try model(input)
                 }
-                total += try loss(logits, target).item() * Double(batch.count)
-                seen += batch.count
+                let weight = try lossWeight(target, batch.count)
+                if weight > 0 {
+                    total += try loss(logits, target).item() * Double(weight)
+                    seen += weight
+                }
                 try acc.update(logits: logits, target: target)
                 progress?.advance(Double(batch.count))
             }
@@ -182,6 +188,13 @@ public final class Trainer {
     }
 
     // MARK: helpers
+
+    /// How much a batch's mean loss counts: its sample count, or for segmentation its labelled pixel count
+    /// (0 when every pixel is ignored — cross-entropy's mean is undefined there).
+    func lossWeight(_ target: Tensor, _ count: Int) throws -> Int {
+        guard kind == .segmentation else { return count }
+        return try (target .!= Double(loss.options.ignoreIndex)).sum().itemInt()
+    }
 
     func prepare(_ x: Tensor) throws -> Tensor {
         var t = try x.to(options.device)

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import StrataData
+import StrataModels
+import StrataTasks
+import StrataTensor
+
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate a checkpoint on a data split, or a predicted map against reference polygons.",
+        discussion: """
+        Examples:
+          strata evaluate --checkpoint runs/eurosat/best.ckpt --split val
+          strata evaluate --map demo-output/map.tif --labels polygons.gpkg --attribute name
+        """)
+
+    @Option(help: "A checkpoint written by `strata train` (best.ckpt / last.ckpt).") var checkpoint: String?
+    @Option(help: "Split to evaluate: train, val or test.") var split = "val"
+    @Option(name: .customLong("set"), help: "Override a key of the training config stored in the checkpoint (e.g. data.root=…).")
+    var overrides: [String] = []
+    @Option(help: "A class map (GeoTIFF/COG) to assess against --labels.") var map: String?
+    @Option(help: "Reference polygons (any OGR format).") var labels: String?
+    @Option(help: "Attribute of --labels holding the class name.") var attribute: String?
+    @Option(help: "Write the metrics as JSON here too.") var json: String?
+
+    func run() throws {
+        do {
+            if let map {
+                guard let labels, let attribute else { throw ValidationError("--map needs --labels and --attribute") }
+                let r = try MapAccuracy.assess(map: map, labels: labels, attribute: attribute)
+                report(r.confusion.summaryForMaps, confusion: r.confusion, names: r.classNames, header: "\(r.labelledPixels) labelled pixels")
+                return
+            }
+            guard let checkpoint else { throw ValidationError("give --checkpoint (or --map with --labels and --attribute)") }
+            guard let s = DatasetSplit(name: split), s != .all else { throw ValidationError("--split must be train, val or test") }
+            let ev = try CheckpointEvaluation.run(checkpoint: checkpoint, split: s, overrides: overrides)
+            let names = ev.classNames
+            if let cm = ev.result.accumulator.confusion {
+                report(ev.result.metrics.merging(["loss": ev.result.loss]) { a, _ in a }, confusion: cm, names: names,
+                       header: "\(ev.samples) \(split) samples")
+            } else {
+                report(ev.result.metrics.merging(["loss": ev.result.loss]) { a, _ in a }, confusion: nil, names: names,
+                       header: "\(ev.samples) \(split) samples")
+            }
+        } catch let e as ValidationError {
+            throw e
+        } catch {
+            throw StrataCLIError(error)
+        }
+    }
+
+    func report(_ metrics: [String: Double], confusion: ConfusionMatrix?, names: [String], header: String) {
+        print(header)
+        for k in metrics.keys.sorted() { print(k.padding(toLength: 12, withPad: " ", startingAt: 0) + String(format: " %.4f", metrics[k]!)) }
+        if let cm = confusion {
+            print("\nclass                     precision  recall      F1     IoU  support")
+            let p = cm.precision, r = cm.recall, f = cm.f1, iou = cm.iou, s = cm.support
+            for i in 0..<cm.numClasses {
+                let n = i < names.count ? names[i] : String(i)
+                print(n.padding(toLength: 24, withPad: " ", startingAt: 0) + String(format: " %9.4f %7.4f %7.4f %7.4f %8d", p[i], r[i], f[i], iou[i], s[i]))
+            }
+        }
+        if let json {
+            let data = try? JSONSerialization.data(withJSONObject: metrics.mapValues { $0.isFinite ? $0 : 0 }, options: [.sortedKeys, .prettyPrinted])
+            if let data { try? AtomicFile.write(data, to: URL(fileURLWithPath: json)) }
+        }
+    }
+}
+
+extension ConfusionMatrix {
+    /// The figures reported for maps: OA, kappa, mIoU, macro F1.
+    var summaryForMaps: [String: Double] { ["oa": overallAccuracy, "kappa": kappa, "miou": meanIoU, "f1_macro": macroF1] }
+}
