@@ -29,7 +29,7 @@ public final class SmallCNN: Module {
         for (i, s) in Self.strides.enumerated() {
             let w = width << i
             layers += [try Conv2d(cin, w, kernelSize: 3, stride: SpatialDims(s), padding: 1, bias: false),
-                       try BatchNorm2d(w), ReLU()]
+                       try BatchNorm2d(w), ReLUInPlace()]
             cin = w
         }
         features = Sequential(layers)

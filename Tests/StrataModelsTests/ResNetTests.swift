@@ -90,6 +90,19 @@ import Testing
         #expect(try (model.layer1[0] as! BasicBlock).bn2.weight!.doubles().allSatisfy { $0 == 1 })
     }
 
+    /// Backward runs through every depth (the in-place ReLUs and residual sums pass autograd's version checks)
+    /// and reaches the first convolution.
+    @Test func backwardReachesEveryParameter() throws {
+        for depth in ResNet.Depth.allCases {
+            let model = try ResNet(depth, inChannels: 2, numClasses: 3)
+            model.train()
+            let loss = try Functional.crossEntropy(model(Tensor.randn([2, 2, 32, 32])), Tensor([0, 2]))
+            try loss.backward()
+            #expect(model.parameters().allSatisfy { $0.grad != nil }, "\(depth)")
+            #expect(try ModelFixtures.maxAbs(model.conv1.weight.grad!) > 0, "\(depth)")
+        }
+    }
+
     @Test func featuresHaveEncoderStridesAndChannels() throws {
         for depth in ResNet.Depth.allCases {
             let model = try ResNet(depth, inChannels: 4, numClasses: nil)

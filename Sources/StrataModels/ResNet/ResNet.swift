@@ -122,7 +122,7 @@ public final class ResNet: Module {
     /// encoders. Channels are `featureChannels`.
     public func features(_ x: Tensor) throws -> [Tensor] {
         try checkInput(x)
-        let stem = try Functional.relu(bn1(conv1(x)))
+        let stem = try ModelOps.reluInPlace(bn1(conv1(x)))
         let f1 = try layer1(maxpool(stem))
         let f2 = try layer2(f1)
         let f3 = try layer3(f2)

@@ -38,10 +38,10 @@ public final class BasicBlock: Module, ResidualBlock {
     }
 
     public override func forward(_ x: Tensor) throws -> Tensor {
-        var out = try Functional.relu(bn1(conv1(x)))
+        var out = try ModelOps.reluInPlace(bn1(conv1(x)))
         out = try bn2(conv2(out))
         let identity = try downsample?.forward(x) ?? x
-        return try Functional.relu(ModelOps.add(out, identity))
+        return try ModelOps.addReluInPlace(out, identity)
     }
 }
 
@@ -72,10 +72,10 @@ public final class Bottleneck: Module, ResidualBlock {
     }
 
     public override func forward(_ x: Tensor) throws -> Tensor {
-        var out = try Functional.relu(bn1(conv1(x)))
-        out = try Functional.relu(bn2(conv2(out)))
+        var out = try ModelOps.reluInPlace(bn1(conv1(x)))
+        out = try ModelOps.reluInPlace(bn2(conv2(out)))
         out = try bn3(conv3(out))
         let identity = try downsample?.forward(x) ?? x
-        return try Functional.relu(ModelOps.add(out, identity))
+        return try ModelOps.addReluInPlace(out, identity)
     }
 }

@@ -65,12 +65,12 @@ public final class Bottleneck3D: Module {
     }
 
     public override func forward(_ x: Tensor) throws -> Tensor {
-        var y = try Functional.relu(bn1(KerasSamePadding.conv(conv1, x)))
-        y = try Functional.relu(bn2(KerasSamePadding.conv(conv2, y)))
+        var y = try ModelOps.reluInPlace(bn1(KerasSamePadding.conv(conv1, x)))
+        y = try ModelOps.reluInPlace(bn2(KerasSamePadding.conv(conv2, y)))
         y = try bn3(KerasSamePadding.conv(conv3, y))
         var s = x
         if let shortcutConv, let shortcutBN { s = try shortcutBN(KerasSamePadding.conv(shortcutConv, x)) }
-        return try Functional.relu(ModelOps.add(y, s))
+        return try ModelOps.addReluInPlace(y, s)
     }
 }
 
@@ -137,7 +137,7 @@ public final class ResNet11_3D: Module {
         guard x.shape[2] == bands else {
             throw ModelError("ResNet11-3D: the model was built for \(bands) spectral bands but the input has \(x.shape[2]) (shape \(input.shape)); select the bands it was trained on")
         }
-        let s = try Functional.relu(stemBN(KerasSamePadding.conv(stemConv, x)))
+        let s = try ModelOps.reluInPlace(stemBN(KerasSamePadding.conv(stemConv, x)))
         let l1 = try layer1(s)
         let l2 = try layer2(l1)
         let l3 = try layer3(l2)

@@ -3,7 +3,7 @@ import StrataTensor
 /// conv3×3 (no bias) → BatchNorm → ReLU as one `Sequential` (`.0`, `.1`, `.2`), segmentation_models_pytorch's
 /// `Conv2dReLU`.
 func convBNReLU(_ cin: Int, _ cout: Int) throws -> Sequential {
-    try Sequential(Conv2d(cin, cout, kernelSize: 3, padding: 1, bias: false), BatchNorm2d(cout), ReLU())
+    try Sequential(Conv2d(cin, cout, kernelSize: 3, padding: 1, bias: false), BatchNorm2d(cout), ReLUInPlace())
 }
 
 /// One UNet decoder step (segmentation_models_pytorch's `UnetDecoderBlock` without attention): nearest
