@@ -48,7 +48,6 @@ final class JobState: @unchecked Sendable {
     private let lock = NSLock()
     private var error: Error?
     private var onFail: [() -> Void] = []
-    private var claimed = 0
 
     /// Records the first failure and runs the cancellation hooks (once).
     func fail(_ e: Error) {
@@ -65,13 +64,6 @@ final class JobState: @unchecked Sendable {
 
     func onFailure(_ hook: @escaping () -> Void) { lock.lock(); onFail.append(hook); lock.unlock() }
 
-    /// Hands out work items 0, 1, 2, … below `count` to competing workers.
-    func claim(below count: Int) -> Int? {
-        lock.lock(); defer { lock.unlock() }
-        guard error == nil, claimed < count else { return nil }
-        claimed += 1
-        return claimed - 1
-    }
 }
 
 /// Runs `body` on a new thread with a large stack; `join()` waits for it.
@@ -89,3 +81,60 @@ final class Worker: @unchecked Sendable {
     }
     func join() { done.wait() }
 }
+
+/// Hands chips to reader threads one at a time, in order, and gathers them into batches: a batch's memory (chips
+/// `[count, C, h, w]` float32 and validity `[count, h, w]` uint8) is allocated when its first chip is claimed, and
+/// the reader that finishes its last chip passes the batch on. Several readers thus share the reading of every
+/// batch, the first one included (the model waits less at the start).
+final class BatchAssembler: @unchecked Sendable {
+    final class Batch: @unchecked Sendable {
+        let seq: Int, first: Int, count: Int
+        let x: Tensor, valid: Tensor
+        let xp: UnsafeMutablePointer<Float>, vp: UnsafeMutablePointer<UInt8>
+        fileprivate var remaining: Int
+
+        init(seq: Int, first: Int, count: Int, shape: [Int]) throws {
+            self.seq = seq; self.first = first; self.count = count; remaining = count
+            x = try Tensor.empty([count] + shape)
+            valid = try Tensor.empty([count, shape[1], shape[2]], .init(dtype: .uint8))
+            guard let a = x.dataPointer, let b = valid.dataPointer else {
+                throw PredictionError("cannot allocate a batch of \(count) chips of \(shape)")
+            }
+            xp = a.assumingMemoryBound(to: Float.self)
+            vp = b.assumingMemoryBound(to: UInt8.self)
+        }
+    }
+
+    private let lock = NSLock()
+    private var next = 0
+    private var open: [Int: Batch] = [:]
+    let total: Int, batchSize: Int, shape: [Int]
+
+    /// `shape`: one chip's `[C, h, w]`.
+    init(total: Int, batchSize: Int, shape: [Int]) {
+        self.total = total; self.batchSize = batchSize; self.shape = shape
+    }
+
+    /// The next chip: its batch and its index within the batch; nil when all are handed out or `stop()` says so.
+    func claim(stop: () -> Bool) throws -> (batch: Batch, index: Int)? {
+        lock.lock(); defer { lock.unlock() }
+        guard next < total, !stop() else { return nil }
+        let i = next
+        next += 1
+        let seq = i / batchSize
+        if open[seq] == nil {
+            open[seq] = try Batch(seq: seq, first: seq * batchSize, count: min(batchSize, total - seq * batchSize), shape: shape)
+        }
+        return (open[seq]!, i - seq * batchSize)
+    }
+
+    /// Marks one chip of `batch` read; true for the call that completes the batch.
+    func finished(_ batch: Batch) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        batch.remaining -= 1
+        if batch.remaining == 0 { open.removeValue(forKey: batch.seq); return true }
+        return false
+    }
+}
+
+import StrataTensor

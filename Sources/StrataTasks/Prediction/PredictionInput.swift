@@ -113,21 +113,34 @@ final class ChipReader {
             guard let src = t.dataPointer?.assumingMemoryBound(to: Float.self) else {
                 throw PredictionError("reading \(rasters[r.input].path) gave no CPU data")
             }
+            // Branch-free loops (they vectorise): normalise every value, mark NaN and nodata invalid.
             for (k, ch) in r.channels.enumerated() {
                 let s = src + k * plane, d = dst + ch * plane
-                let nd = nodata[ch] ?? .nan
                 let a = scale[ch], b = offset[ch]
-                for i in 0..<plane {
-                    let v = s[i]
-                    if v.isNaN || v == nd { valid[i] = 0; d[i] = 0 } else { d[i] = v * a + b }
+                if let nd = nodata[ch] {
+                    for i in 0..<plane {
+                        let v = s[i]
+                        d[i] = v * a + b
+                        valid[i] &= (v == v && v != nd) ? 1 : 0
+                    }
+                } else {
+                    for i in 0..<plane {
+                        let v = s[i]
+                        d[i] = v * a + b
+                        valid[i] &= v == v ? 1 : 0
+                    }
                 }
             }
             withExtendedLifetime(t) {}
         }
         // Pixels missing in any channel carry no data in all of them.
-        for ch in 0..<channels {
-            let d = dst + ch * plane
-            for i in 0..<plane where valid[i] == 0 { d[i] = 0 }
+        var all: UInt8 = 1
+        for i in 0..<plane { all &= valid[i] }
+        if all == 0 {
+            for ch in 0..<channels {
+                let d = dst + ch * plane
+                for i in 0..<plane where valid[i] == 0 { d[i] = 0 }
+            }
         }
     }
 }

@@ -34,7 +34,7 @@ public struct PredictionOptions: Sendable {
     public var grid: GeoGrid?
     /// The kernel used to bring inputs that are not on the output grid onto it.
     public var resampling: Resampling
-    /// Reader threads feeding the model.
+    /// Reader threads feeding the model (they share every batch's chips, so the first batch arrives sooner).
     public var readers: Int
     /// Batches that may wait between readers and the model, and between the model and the writer.
     public var queueDepth: Int
@@ -48,7 +48,7 @@ public struct PredictionOptions: Sendable {
 
     public init(chip: [Int]? = nil, overlap: Int = 64, window: [Int]? = nil, stride: [Int]? = nil, batchSize: Int = 8,
                 blend: BlendWindow = .cosine, blendProbabilities: Bool = false, nodata: UInt8 = 255, grid: GeoGrid? = nil,
-                resampling: Resampling = .bilinear, readers: Int = 1, queueDepth: Int = 2,
+                resampling: Resampling = .bilinear, readers: Int = 2, queueDepth: Int = 2,
                 stripBudgetBytes: Int = 48 << 20, gdalCacheBytes: Int? = 64 << 20, showProgress: Bool = false) {
         self.chip = chip; self.overlap = overlap; self.window = window; self.stride = stride
         self.batchSize = batchSize; self.blend = blend; self.blendProbabilities = blendProbabilities

@@ -47,6 +47,19 @@ public final class Predictor {
     /// output path unless the whole run succeeds; a failure or a kill leaves only hidden temporary files, which the
     /// next run on the same paths removes.
     public func predict(inputs: [PredictionInput], outputs: PredictionOutputs) throws -> PredictionRun {
+        try withCacheLimit { try predictFiles(inputs: inputs, outputs: outputs) }
+    }
+
+    /// Runs `body` with GDAL's block cache capped at `options.gdalCacheBytes` (the COG conversion at the end
+    /// included), restoring the previous limit afterwards.
+    func withCacheLimit<T>(_ body: () throws -> T) rethrows -> T {
+        let saved = GDAL.cacheMax
+        if let c = options.gdalCacheBytes { GDAL.cacheMax = c }
+        defer { GDAL.cacheMax = saved }
+        return try body()
+    }
+
+    private func predictFiles(inputs: [PredictionInput], outputs: PredictionOutputs) throws -> PredictionRun {
         let start = Date()
         let setup = try prepare(inputs)
         let colors = model.colors ?? ClassPalette.colors(for: model.classNames)
@@ -69,7 +82,7 @@ public final class Predictor {
     /// Runs the prediction into any sink (e.g. an in-memory one in tests).
     public func predict(inputs: [PredictionInput], sink: ClassMapSink) throws -> PredictionRun {
         let start = Date()
-        return try execute(try prepare(inputs), inputs: inputs, sink: sink, start: start)
+        return try withCacheLimit { try execute(try prepare(inputs), inputs: inputs, sink: sink, start: start) }
     }
 
     /// The output map's grid for these inputs, without reading pixels.
@@ -153,19 +166,15 @@ public final class Predictor {
     struct InputBatch: @unchecked Sendable {
         let first: Int, count: Int
         let x: Tensor
-        let valid: [UInt8]
+        let valid: Tensor
     }
     struct OutputBatch: @unchecked Sendable {
         let first: Int, count: Int
         let scores: Tensor
-        let valid: [UInt8]
+        let valid: Tensor
     }
 
     func execute(_ s: Setup, inputs: [PredictionInput], sink: ClassMapSink, start: Date) throws -> PredictionRun {
-        let savedCache = GDAL.cacheMax
-        if let c = options.gdalCacheBytes { GDAL.cacheMax = c }
-        defer { GDAL.cacheMax = savedCache }
-
         let n = s.count, B = options.batchSize
         let nBatches = (n + B - 1) / B
         let C = s.sources.count, h = s.chipH, w = s.chipW
@@ -178,29 +187,24 @@ public final class Predictor {
         let progress = options.showProgress ? Progress("predict", total: megapixels, unit: "MP") : nil
         let advance: @Sendable (Int) -> Void = { px in progress?.advance(Double(px) / 1e6) }
 
-        // Readers: claim batches in order, read and normalise their chips.
+        // Readers: claim chips in order, read and normalise them into their batch; the last chip's reader passes
+        // the batch on.
         let seg = s.segmentation, scene = s.scene
         let infos = s.infos, sources = s.sources, grid = s.sceneGrid
         let scale = model.scale, offset = model.offset, resampling = options.resampling
-        let readers = (0..<min(options.readers, nBatches)).map { i in
+        let assembler = BatchAssembler(total: n, batchSize: B, shape: [C, h, w])
+        let readers = (0..<min(options.readers, n)).map { i in
             Worker(name: "strata-predict-reader-\(i)") {
                 do {
                     let reader = try ChipReader(inputs: inputs, infos: infos, sources: sources, grid: grid, scale: scale,
                                                 offset: offset, resampling: resampling)
-                    while let seq = state.claim(below: nBatches) {
-                        let first = seq * B, count = min(B, n - first)
-                        let x = try Tensor.empty([count, C, h, w])
-                        guard let p = x.dataPointer?.assumingMemoryBound(to: Float.self) else {
-                            throw PredictionError("cannot allocate a \(count)×\(C)×\(h)×\(w) batch")
+                    while let (b, i) = try assembler.claim(stop: { state.isFailed }) {
+                        let k = b.first + i
+                        let window = seg.map { $0.window($0.tiles[k]) } ?? scene!.window(cell: k)
+                        try reader.read(window, into: b.xp + i * C * h * w, valid: b.vp + i * h * w)
+                        if assembler.finished(b), !inQueue.put(b.seq, InputBatch(first: b.first, count: b.count, x: b.x, valid: b.valid)) {
+                            break
                         }
-                        var valid = [UInt8](repeating: 0, count: count * h * w)
-                        try valid.withUnsafeMutableBufferPointer { v in
-                            for i in 0..<count {
-                                let window = seg.map { $0.window($0.tiles[first + i]) } ?? scene!.window(cell: first + i)
-                                try reader.read(window, into: p + i * C * h * w, valid: v.baseAddress! + i * h * w)
-                            }
-                        }
-                        if !inQueue.put(seq, InputBatch(first: first, count: count, x: x, valid: valid)) { break }
                     }
                 } catch { state.fail(error) }
             }
@@ -221,7 +225,10 @@ public final class Predictor {
                     guard let sp = ob.scores.dataPointer?.assumingMemoryBound(to: Float.self) else {
                         throw PredictionError("model output is not CPU float32 data")
                     }
-                    try ob.valid.withUnsafeBufferPointer { v in
+                    guard let v = ob.valid.dataPointer?.assumingMemoryBound(to: UInt8.self) else {
+                        throw PredictionError("chip validity is not CPU data")
+                    }
+                    do {
                         if let seg {
                             if blender == nil {
                                 blender = StripBlender(plan: seg, blend: blend, scores: S, probabilitySpace: probSpace,
@@ -229,14 +236,14 @@ public final class Predictor {
                                 accBytes.value = blender!.bytes
                             }
                             for i in 0..<ob.count {
-                                try blender!.add(seg.tiles[ob.first + i], scores: sp + i * S * plane, valid: v.baseAddress! + i * h * w)
+                                try blender!.add(seg.tiles[ob.first + i], scores: sp + i * S * plane, valid: v + i * h * w)
                             }
                         } else if let scene {
                             if cells == nil {
                                 cells = CellClassifier(plan: scene, scores: S, nodata: nodata, sink: sinkBox.sink, progress: advance)
                             }
                             for i in 0..<ob.count {
-                                try cells!.add(cell: ob.first + i, scores: sp + i * S, valid: v.baseAddress! + i * h * w)
+                                try cells!.add(cell: ob.first + i, scores: sp + i * S, valid: v + i * h * w)
                             }
                         }
                     }
