@@ -6,5 +6,5 @@ struct Strata: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "strata",
         abstract: "Deep learning on Earth-observation imagery.",
-        subcommands: [Info.self, DatasetsCommand.self, Train.self, Evaluate.self])
+        subcommands: [Info.self, DatasetsCommand.self, Train.self, Evaluate.self, PredictCommand.self])
 }
