@@ -153,12 +153,27 @@ struct PredictCommand: ParsableCommand {
     }
 }
 
-/// Loads a checkpoint as a `PredictionModel` — the one place that knows the checkpoint format. Today: safetensors
-/// weights + `ModelCard` (StrataModels' `ModelWeights` layout, card embedded or in `<name>.card.json`), built by
-/// `ModelRegistry` or, for the architecture `conv-stack`, as a `ConvStack`. The card supplies the task, bands,
-/// normalisation, input size and class names.
+/// Loads a checkpoint as a `PredictionModel` — the one place that knows the checkpoint formats: a training
+/// `Checkpoint` (safetensors with `strata` metadata; model card under `strata.model_card` in its metadata, or in
+/// `<name>.card.json` beside it) or plain weights in StrataModels' `ModelWeights` layout (card embedded or beside
+/// it). The card's architecture is built by `ModelRegistry`, or as a `ConvStack` for `conv-stack`; it also supplies
+/// the task, bands, normalisation, input size and class names.
 func loadPredictionModel(checkpoint: String, device: Device) throws -> PredictionModel {
-    let (card, weights) = try ModelWeights.read(checkpoint)
+    let card: ModelCard, weights: StateDict
+    if FileManager.default.fileExists(atPath: checkpoint), (try? SafeTensors.read(checkpoint))?.metadata["strata"] != nil {
+        let ck = try Checkpoint.load(checkpoint)
+        let side = ModelWeights.sidecarURL(for: checkpoint)
+        if let json = ck.metadata[ModelWeights.metadataKey] {
+            card = try ModelCard(json: json)
+        } else if FileManager.default.fileExists(atPath: side.path) {
+            card = try ModelCard.read(from: side)
+        } else {
+            throw ValidationError("\(checkpoint) is a training checkpoint without a model card (no \"\(ModelWeights.metadataKey)\" in its metadata and no \(side.lastPathComponent) beside it): prediction needs the card's bands, normalisation and class names")
+        }
+        weights = ck.model
+    } else {
+        (card, weights) = try ModelWeights.read(checkpoint)
+    }
     let kind: PredictionModel.Kind
     switch card.task {
     case .segmentation: kind = .segmentation

@@ -20,8 +20,9 @@ import Testing
         return found
     }
 
-    /// A conv-stack checkpoint (13 → 8 → 4 classes) with its model card in the safetensors metadata.
-    static func checkpoint(in dir: URL) throws -> String {
+    /// A conv-stack checkpoint (13 → 8 → 4 classes) with its model card in the safetensors metadata; with
+    /// `training`, in the trainer's `Checkpoint` format instead.
+    static func checkpoint(in dir: URL, training: Bool = false) throws -> String {
         Runtime.manualSeed(21)
         let tensors: [(String, Tensor)] = [("0.weight", try Tensor.randn([8, 13, 3, 3]) * 0.5), ("0.bias", try Tensor.randn([8])),
                                           ("2.weight", try Tensor.randn([4, 8, 1, 1])), ("2.bias", try Tensor.randn([4]))]
@@ -31,6 +32,11 @@ import Testing
         "normalization": {"kind": "scale", "factor": 0.0001}, "input_size": [64, 64], \
         "class_names": ["water", "forest", "built-up", "crops"], "extra": {}}
         """
+        if training {
+            let path = dir.appendingPathComponent("best.ckpt").path
+            try Checkpoint(model: StateDict(tensors), epoch: 3, metadata: ["strata.model_card": card]).save(to: path)
+            return path
+        }
         let path = dir.appendingPathComponent("model.safetensors").path
         try SafeTensors.save(tensors, metadata: ["format": "pt", "strata.model_card": card], to: path)
         return path
@@ -85,6 +91,24 @@ import Testing
         #expect(after.filter { !$0.hasSuffix(".aux.xml") } == ["map.json", "map.md", "map.png", "map.tif", "map_probabilities.tif"],
                 "stale temporary files removed: \(after)")
         #expect(try readBytes(killed.appendingPathComponent("map.tif").path) == readBytes(ref.appendingPathComponent("map.tif").path))
+    }
+
+    /// A training checkpoint (the trainer's format, card in its metadata) predicts the same map as the plain weights.
+    @Test(.enabled(if: SharedData.shouldRun)) func trainingCheckpointsPredictLikePlainWeights() throws {
+        let scene = try SharedData.path("oscd/derived/bercy_t1_13band_10m.tif")
+        let dir = try SharedData.tempDir("predict-ckpt")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var maps: [[UInt8]] = []
+        for training in [false, true] {
+            let out = dir.appendingPathComponent("map-\(training).tif").path
+            let p = try Self.start(["predict", "--checkpoint", try Self.checkpoint(in: dir, training: training), "--input", scene,
+                                    "--output", out, "--chip", "128", "--threads", "1", "--no-progress"])
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0)
+            maps.append(try readBytes(out))
+            #expect(try Raster(path: out).bands[0].categoryNames == ["water", "forest", "built-up", "crops"])
+        }
+        #expect(maps[0] == maps[1])
     }
 
     /// Bad command lines get one clear error naming the problem.
