@@ -13,7 +13,7 @@ test: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-demo: build
+demo: setup
 	@scripts/demo
 
 # Regenerates the committed parity fixtures with Python PyTorch/sklearn in a throwaway venv (.deps/pyenv).
