@@ -1,4 +1,5 @@
 import Foundation
+import StrataData
 import StrataGeo
 import StrataTensor
 import StrataTestSupport
@@ -289,6 +290,25 @@ import Testing
             #expect(e.message.contains("expected [8, 4, 64, 64]"), "\(e)")
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+    }
+
+    /// A `GeoDataset` (here a `RasterDataset` over the scene, bands named) is an input like the raster itself: same
+    /// grid, same map, bands picked by name.
+    @Test(.enabled(if: SharedData.shouldRun)) func geoDatasetInputPredictsLikeTheRaster() throws {
+        let path = try SharedData.path(Self.scene)
+        let oscd = ["B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B10", "B11", "B12"]
+        var model = try TestModels.conv3(channels: 3, classes: 3, seed: 8)
+        model.bands = ["B8", "B4", "B3"]
+        let grid = try Raster(path: path).grid
+        let p = Predictor(model: model, options: .init(chip: [128, 128], overlap: 32))
+        let fromRaster = MemorySink(grid: grid, classes: 3)
+        _ = try p.predict(inputs: [PredictionInput(path: path, bandNames: oscd)], sink: fromRaster)
+        let ds = try RasterDataset(paths: [path], allBands: oscd)
+        let fromDataset = MemorySink(grid: grid, classes: 3)
+        let run = try p.predict(dataset: ds, sink: fromDataset)
+        #expect(run.outputGrid.width == 360 && run.outputGrid.height == 395)
+        #expect(abs(run.outputGrid.transform.originX - grid.transform.originX) < 1e-12)
+        #expect(fromDataset.map == fromRaster.map && fromDataset.probabilities == fromRaster.probabilities)
     }
 
     /// Bands are picked by name from the model's metadata; unnamed bands that do not match the model's count are

@@ -6,7 +6,7 @@ extension Predictor {
     /// `predict` would run, as random in-memory batches — no reading, blending or writing. Seconds of forward time
     /// (batches are built before the clock starts). The yardstick for the pipeline's overhead.
     public func measureCompute(inputs: [PredictionInput]) throws -> (seconds: Double, chips: Int, batches: Int) {
-        let s = try prepare(inputs)
+        let s = try prepare(.rasters(inputs))
         let n = s.count, B = options.batchSize, C = s.sources.count
         let sizes = stride(from: 0, to: n, by: B).map { min(B, n - $0) }
         let batches = try sizes.map { try Tensor.randn([$0, C, s.chipH, s.chipW]) }

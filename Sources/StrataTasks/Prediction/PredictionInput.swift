@@ -1,4 +1,5 @@
 import Foundation
+import StrataData
 import StrataGeo
 import StrataTensor
 
@@ -74,6 +75,7 @@ enum BandMatching {
 /// reader thread (GDAL datasets are opened per thread).
 final class ChipReader {
     private let rasters: [Raster]
+    private let dataset: (any GeoDataset)?
     private let grid: GeoGrid
     /// Per input: the 1-based bands to read and the model channels they fill.
     private let reads: [(input: Int, bands: [Int], channels: [Int])]
@@ -85,6 +87,7 @@ final class ChipReader {
     init(inputs: [PredictionInput], infos: [InputInfo], sources: [BandSource], grid: GeoGrid, scale: [Double],
          offset: [Double], resampling: Resampling) throws {
         rasters = try inputs.map { try Raster(path: $0.path, crs: $0.crs) }
+        dataset = nil
         self.grid = grid
         var reads: [(Int, [Int], [Int])] = []
         for i in inputs.indices {
@@ -99,6 +102,19 @@ final class ChipReader {
         self.resampling = resampling
     }
 
+    /// Chips from a dataset already aligned to `grid`'s lattice (its channels are the bands of input 0).
+    init(dataset: any GeoDataset, sources: [BandSource], grid: GeoGrid, scale: [Double], offset: [Double]) {
+        rasters = []
+        self.dataset = dataset
+        self.grid = grid
+        reads = [(0, sources.map(\.band), Array(sources.indices))]
+        nodata = sources.map { _ in dataset.nodata.map(Float.init) }
+        self.scale = scale.map(Float.init)
+        self.offset = offset.map(Float.init)
+        channels = sources.count
+        resampling = .nearest
+    }
+
     /// Reads `window` (on the output grid) into `dst` (channels planes of window.height × window.width floats) and
     /// `valid` (window.height × window.width bytes, 1 = data in every channel). Invalid pixels are set to 0 in every
     /// channel after normalisation (the mean, for mean/std normalisation).
@@ -107,15 +123,24 @@ final class ChipReader {
         let sub = grid.subgrid(window)
         valid.update(repeating: 1, count: plane)
         for r in reads {
-            // One warped view per input on the output lattice: a pixel's value does not depend on the chip it is read in.
-            let t = try rasters[r.input].read(onto: sub, bands: r.bands, resampling: resampling, as: .float32, fill: .nan,
+            let t: Tensor
+            let planes: [Int]  // source plane of each channel in r.channels
+            if let dataset {
+                t = try readDataset(dataset, bounds: sub.bounds, window: window)
+                planes = r.bands.map { $0 - 1 }
+            } else {
+                // One warped view per input on the output lattice: a pixel's value does not depend on the chip it is
+                // read in.
+                t = try rasters[r.input].read(onto: sub, bands: r.bands, resampling: resampling, as: .float32, fill: .nan,
                                               warp: .sharedLattice)
+                planes = Array(r.bands.indices)
+            }
             guard let src = t.dataPointer?.assumingMemoryBound(to: Float.self) else {
-                throw PredictionError("reading \(rasters[r.input].path) gave no CPU data")
+                throw PredictionError("reading chip \(window) gave no CPU data")
             }
             // Branch-free loops (they vectorise): normalise every value, mark NaN and nodata invalid.
             for (k, ch) in r.channels.enumerated() {
-                let s = src + k * plane, d = dst + ch * plane
+                let s = src + planes[k] * plane, d = dst + ch * plane
                 let a = scale[ch], b = offset[ch]
                 if let nd = nodata[ch] {
                     for i in 0..<plane {
@@ -142,5 +167,19 @@ final class ChipReader {
                 for i in 0..<plane where valid[i] == 0 { d[i] = 0 }
             }
         }
+    }
+
+    /// A dataset sample as float32 `[C, h, w]` (a mask layer, if the dataset has one, is read and dropped).
+    private func readDataset(_ ds: any GeoDataset, bounds: BoundingBox, window: PixelWindow) throws -> Tensor {
+        let l = try ds.layout(for: bounds)
+        guard let c = l.imageChannels, l.width == window.width, l.height == window.height else {
+            throw PredictionError("the dataset gives \(l.imageChannels.map { "\($0)-band" } ?? "no") images of \(l.width)×\(l.height) for a \(window.width)×\(window.height) chip; prediction needs an image dataset on the output grid's lattice")
+        }
+        let image = try Tensor.empty([c, l.height, l.width], .init(dtype: l.imageDType))
+        let mask = try l.maskChannels.map { n in
+            try Tensor.empty(n == 0 ? [l.height, l.width] : [n, l.height, l.width], .init(dtype: l.maskDType))
+        }
+        try ds.read(bounds: bounds, into: SampleBuffers(image: try ChipBuffer(tensor: image), mask: try mask.map(ChipBuffer.init(tensor:))))
+        return try image.to(.float32).contiguous()
     }
 }

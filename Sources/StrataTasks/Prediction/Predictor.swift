@@ -1,4 +1,5 @@
 import Foundation
+import StrataData
 import StrataGeo
 import StrataTensor
 
@@ -47,7 +48,34 @@ public final class Predictor {
     /// output path unless the whole run succeeds; a failure or a kill leaves only hidden temporary files, which the
     /// next run on the same paths removes.
     public func predict(inputs: [PredictionInput], outputs: PredictionOutputs) throws -> PredictionRun {
-        try withCacheLimit { try predictFiles(inputs: inputs, outputs: outputs) }
+        try withCacheLimit { try predictFiles(.rasters(inputs), outputs: outputs) }
+    }
+
+    /// As `predict(inputs:outputs:)` with the chips read from a `GeoDataset` (a `RasterDataset` over many files, an
+    /// intersection of datasets, …): the output grid is `options.grid`, else the dataset's extent at its resolution
+    /// in its CRS; the model's bands are picked from the dataset's `bandNames`, and pixels equal to its `nodata`
+    /// (or outside every file, which read as nodata) are nodata in the map.
+    public func predict(dataset: any GeoDataset, outputs: PredictionOutputs) throws -> PredictionRun {
+        try withCacheLimit { try predictFiles(.dataset(dataset), outputs: outputs) }
+    }
+
+    /// As `predict(inputs:sink:)` for a dataset.
+    public func predict(dataset: any GeoDataset, sink: ClassMapSink) throws -> PredictionRun {
+        let start = Date()
+        return try withCacheLimit { try execute(try prepare(.dataset(dataset)), sink: sink, start: start) }
+    }
+
+    /// Where chips come from.
+    enum Source: Sendable {
+        case rasters([PredictionInput])
+        case dataset(any GeoDataset)
+
+        var names: [String] {
+            switch self {
+            case .rasters(let r): r.map(\.path)
+            case .dataset(let d): ["\(type(of: d)) with bands [\(d.bandNames.joined(separator: ", "))]"]
+            }
+        }
     }
 
     /// Runs `body` with GDAL's block cache capped at `options.gdalCacheBytes` (the COG conversion at the end
@@ -59,16 +87,16 @@ public final class Predictor {
         return try body()
     }
 
-    private func predictFiles(inputs: [PredictionInput], outputs: PredictionOutputs) throws -> PredictionRun {
+    private func predictFiles(_ source: Source, outputs: PredictionOutputs) throws -> PredictionRun {
         let start = Date()
-        let setup = try prepare(inputs)
+        let setup = try prepare(source)
         let colors = model.colors ?? ClassPalette.colors(for: model.classNames)
         let files = try ClassMapFiles(grid: setup.outputGrid, classNames: model.classNames, colors: colors,
                                       nodata: options.nodata, outputs: outputs)
         do {
-            var run = try execute(setup, inputs: inputs, sink: files, start: start)
+            var run = try execute(setup, sink: files, start: start)
             let seconds = Date().timeIntervalSince(start)
-            run.summary = try files.finish(model: model.name, kind: model.kind.rawValue, inputs: inputs.map(\.path),
+            run.summary = try files.finish(model: model.name, kind: model.kind.rawValue, inputs: source.names,
                                            settings: setup.settings, seconds: seconds, megapixels: run.megapixels)
             try files.commit()
             run.seconds = Date().timeIntervalSince(start)
@@ -82,15 +110,16 @@ public final class Predictor {
     /// Runs the prediction into any sink (e.g. an in-memory one in tests).
     public func predict(inputs: [PredictionInput], sink: ClassMapSink) throws -> PredictionRun {
         let start = Date()
-        return try withCacheLimit { try execute(try prepare(inputs), inputs: inputs, sink: sink, start: start) }
+        return try withCacheLimit { try execute(try prepare(.rasters(inputs)), sink: sink, start: start) }
     }
 
     /// The output map's grid for these inputs, without reading pixels.
-    public func outputGrid(for inputs: [PredictionInput]) throws -> GeoGrid { try prepare(inputs).outputGrid }
+    public func outputGrid(for inputs: [PredictionInput]) throws -> GeoGrid { try prepare(.rasters(inputs)).outputGrid }
 
     // MARK: set-up
 
     struct Setup {
+        var source: Source
         var infos: [InputInfo]
         var sources: [BandSource]
         var sceneGrid: GeoGrid
@@ -102,9 +131,8 @@ public final class Predictor {
         var count: Int { segmentation?.tiles.count ?? scene!.count }
     }
 
-    func prepare(_ inputs: [PredictionInput]) throws -> Setup {
+    func prepare(_ source: Source) throws -> Setup {
         try model.validate()
-        guard !inputs.isEmpty else { throw PredictionError("no input rasters; pass at least one (--input scene.tif)") }
         guard options.batchSize >= 1 else { throw PredictionError("batch size must be ≥ 1, got \(options.batchSize)") }
         guard options.readers >= 1, options.queueDepth >= 1 else {
             throw PredictionError("readers and queue depth must be ≥ 1 (got \(options.readers), \(options.queueDepth))")
@@ -112,6 +140,33 @@ public final class Predictor {
         guard model.classNames.count < Int(options.nodata) || model.classNames.count == 1 && options.nodata > 1 else {
             throw PredictionError("\(model.classNames.count) classes but nodata is \(options.nodata): class indices must stay below the nodata value")
         }
+        var infos: [InputInfo] = []
+        var source = source
+        let sceneGrid: GeoGrid
+        switch source {
+        case .dataset(let ds):
+            let own = try GeoGrid(crs: ds.crs, bounds: ds.bounds, resolution: ds.resolution)
+            sceneGrid = options.grid ?? own
+            infos = [InputInfo(grid: own, names: ds.bandNames, nodata: ds.bandNames.map { _ in ds.nodata }, bandCount: ds.bandNames.count)]
+            guard !ds.bandNames.isEmpty else { throw PredictionError("the dataset has no image bands to predict from") }
+            source = .dataset(try ds.aligned(to: GridTarget(grid: sceneGrid)))
+        case .rasters(let inputs):
+            guard !inputs.isEmpty else { throw PredictionError("no input rasters; pass at least one (--input scene.tif)") }
+            infos = try Self.describe(inputs)
+            sceneGrid = options.grid ?? infos[0].grid
+        }
+        let sources = try BandMatching.resolve(model: model, inputs: infos, paths: source.names)
+        for (i, info) in infos.enumerated() {
+            let b = try info.grid.crs.transform(info.grid.bounds, to: sceneGrid.crs)
+            if !b.intersects(sceneGrid.bounds) {
+                throw PredictionError("input \(source.names[i]) does not overlap the output grid (\(sceneGrid.bounds) in \(sceneGrid.crs)); check --grid or the input")
+            }
+        }
+        return try plan(source: source, infos: infos, sources: sources, sceneGrid: sceneGrid)
+    }
+
+    /// Grids, band names and nodata of input rasters.
+    static func describe(_ inputs: [PredictionInput]) throws -> [InputInfo] {
         var infos: [InputInfo] = []
         for input in inputs {
             let r = try Raster(path: input.path, crs: input.crs)
@@ -126,14 +181,10 @@ public final class Predictor {
             infos.append(InputInfo(grid: grid, names: names,
                                    nodata: r.bands.map { b in b.nodata.map { $0 * b.scale + b.offset } }, bandCount: r.bandCount))
         }
-        let sources = try BandMatching.resolve(model: model, inputs: infos, paths: inputs.map(\.path))
-        let sceneGrid = options.grid ?? infos[0].grid
-        for (i, info) in infos.enumerated() {
-            let b = try info.grid.crs.transform(info.grid.bounds, to: sceneGrid.crs)
-            if !b.intersects(sceneGrid.bounds) {
-                throw PredictionError("input \(inputs[i].path) does not overlap the output grid (\(sceneGrid.bounds) in \(sceneGrid.crs)); check --grid or the input")
-            }
-        }
+        return infos
+    }
+
+    func plan(source: Source, infos: [InputInfo], sources: [BandSource], sceneGrid: GeoGrid) throws -> Setup {
         var settings: [String: String] = ["batch size": "\(options.batchSize)"]
         switch model.kind {
         case .segmentation:
@@ -147,7 +198,7 @@ public final class Predictor {
             settings["chip"] = "\(chip[0])×\(chip[1])"
             settings["overlap"] = "\(options.overlap)"
             settings["blend"] = "\(options.blend)" + (options.blendProbabilities ? " (probabilities)" : " (logits)")
-            return Setup(infos: infos, sources: sources, sceneGrid: sceneGrid, outputGrid: sceneGrid, segmentation: plan,
+            return Setup(source: source, infos: infos, sources: sources, sceneGrid: sceneGrid, outputGrid: sceneGrid, segmentation: plan,
                          scene: nil, chipH: chip[0], chipW: chip[1], settings: settings)
         case .sceneClassification:
             guard let window = options.window ?? model.inputSize else {
@@ -156,7 +207,7 @@ public final class Predictor {
             let plan = try ScenePlan(width: sceneGrid.width, height: sceneGrid.height, window: window, stride: options.stride ?? window)
             settings["window"] = "\(plan.windowH)×\(plan.windowW)"
             settings["stride"] = "\(plan.strideY)×\(plan.strideX)"
-            return Setup(infos: infos, sources: sources, sceneGrid: sceneGrid, outputGrid: plan.outputGrid(scene: sceneGrid),
+            return Setup(source: source, infos: infos, sources: sources, sceneGrid: sceneGrid, outputGrid: plan.outputGrid(scene: sceneGrid),
                          segmentation: nil, scene: plan, chipH: plan.windowH, chipW: plan.windowW, settings: settings)
         }
     }
@@ -174,7 +225,7 @@ public final class Predictor {
         let valid: Tensor
     }
 
-    func execute(_ s: Setup, inputs: [PredictionInput], sink: ClassMapSink, start: Date) throws -> PredictionRun {
+    func execute(_ s: Setup, sink: ClassMapSink, start: Date) throws -> PredictionRun {
         let n = s.count, B = options.batchSize
         let nBatches = (n + B - 1) / B
         let C = s.sources.count, h = s.chipH, w = s.chipW
@@ -190,14 +241,20 @@ public final class Predictor {
         // Readers: claim chips in order, read and normalise them into their batch; the last chip's reader passes
         // the batch on.
         let seg = s.segmentation, scene = s.scene
-        let infos = s.infos, sources = s.sources, grid = s.sceneGrid
+        let infos = s.infos, sources = s.sources, grid = s.sceneGrid, source = s.source
         let scale = model.scale, offset = model.offset, resampling = options.resampling
         let assembler = BatchAssembler(total: n, batchSize: B, shape: [C, h, w])
         let readers = (0..<min(options.readers, n)).map { i in
             Worker(name: "strata-predict-reader-\(i)") {
                 do {
-                    let reader = try ChipReader(inputs: inputs, infos: infos, sources: sources, grid: grid, scale: scale,
+                    let reader: ChipReader
+                    switch source {
+                    case .rasters(let inputs):
+                        reader = try ChipReader(inputs: inputs, infos: infos, sources: sources, grid: grid, scale: scale,
                                                 offset: offset, resampling: resampling)
+                    case .dataset(let ds):
+                        reader = ChipReader(dataset: ds, sources: sources, grid: grid, scale: scale, offset: offset)
+                    }
                     while let (b, i) = try assembler.claim(stop: { state.isFailed }) {
                         let k = b.first + i
                         let window = seg.map { $0.window($0.tiles[k]) } ?? scene!.window(cell: k)
