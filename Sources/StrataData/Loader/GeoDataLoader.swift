@@ -18,7 +18,7 @@ public final class GeoDataLoader: @unchecked Sendable {
     public let shuffle: Bool
     public let seed: UInt64
     let plan: @Sendable (Int) -> [[BoundingBox]]
-    let pool = BatchMemoryPool()
+    let pool: BatchMemoryPool
 
     /// Batches of `batchSize` consecutive chips of `sampler` (shuffled per epoch when `shuffle`; a last partial
     /// batch dropped when `dropLast`).
@@ -27,6 +27,7 @@ public final class GeoDataLoader: @unchecked Sendable {
         guard batchSize > 0 else { throw DataError("batchSize must be positive, got \(batchSize)") }
         try Self.validate(workers: workers, prefetch: prefetch)
         self.dataset = dataset; self.workers = workers; self.prefetch = prefetch; self.shuffle = shuffle; self.seed = seed
+        pool = BatchMemoryPool(maxKept: max(1, workers * prefetch) + 2)
         plan = { epoch in
             var chips = sampler.chips(epoch: epoch)
             if shuffle {
@@ -49,6 +50,7 @@ public final class GeoDataLoader: @unchecked Sendable {
                 shuffle: Bool = false, seed: UInt64 = 0) throws {
         try Self.validate(workers: workers, prefetch: prefetch)
         self.dataset = dataset; self.workers = workers; self.prefetch = prefetch; self.shuffle = shuffle; self.seed = seed
+        pool = BatchMemoryPool(maxKept: max(1, workers * prefetch) + 2)
         plan = { epoch in
             var b = batchSampler.batches(epoch: epoch).filter { !$0.isEmpty }
             if shuffle {
@@ -204,7 +206,10 @@ final class BatchMemoryPool: @unchecked Sendable {
     private let lock = NSLock()
     private var free: [Int: [UnsafeMutableRawPointer]] = [:]
     private var kept = 0
-    static let maxKept = 16
+    /// Most free buffers kept for reuse (the loader's batches in flight plus slack); more are freed.
+    let maxKept: Int
+
+    init(maxKept: Int = 8) { self.maxKept = maxKept }
 
     final class Lease {
         let pointer: UnsafeMutableRawPointer
@@ -231,7 +236,7 @@ final class BatchMemoryPool: @unchecked Sendable {
 
     func giveBack(_ p: UnsafeMutableRawPointer, _ bytes: Int) {
         lock.lock()
-        if kept < Self.maxKept {
+        if kept < maxKept {
             free[bytes, default: []].append(p)
             kept += 1
             lock.unlock()
