@@ -52,17 +52,7 @@ public final class ClassificationExperiment {
         validation = ChipLoaderSource(try DataLoader(valSet, batchSize: c.data.batchSize, workers: c.data.workers,
                                                      seed: c.trainer.seed, batchTransform: evalPipe.batchTransform))
 
-        var o = TrainerOptions()
-        o.epochs = c.trainer.epochs
-        o.seed = c.trainer.seed
-        o.deterministic = c.trainer.deterministic
-        o.precision = c.trainer.precision == "bf16" ? .bf16 : .fp32
-        o.gradClipNorm = c.trainer.gradClipNorm
-        o.gradClipValue = c.trainer.gradClipValue
-        o.monitor = c.trainer.monitor
-        o.earlyStoppingPatience = c.trainer.earlyStoppingPatience
-        o.channelsLast = c.trainer.channelsLast && sampleShape.count == 3
-        o.progress = progress
+        let o = c.trainer.options(progress: progress, channelsLast: c.trainer.channelsLast && sampleShape.count == 3)
         let opt = try OptimizerFactory.optimizer(c.trainer.optimizer, parameters: model.parameters())
         let sched = try OptimizerFactory.scheduler(c.trainer.scheduler, optimizer: opt, epochs: c.trainer.epochs,
                                                    monitorMaximizes: o.monitorMaximizes)

@@ -38,3 +38,21 @@ public struct TrainingError: Error, CustomStringConvertible, Sendable {
     public init(_ message: String) { self.message = message }
     public var description: String { message }
 }
+
+extension TrainConfig.Trainer {
+    /// The trainer settings a config's `trainer:` section asks for.
+    public func options(progress: Bool?, channelsLast: Bool) -> TrainerOptions {
+        var o = TrainerOptions()
+        o.epochs = epochs
+        o.seed = seed
+        o.deterministic = deterministic
+        o.precision = precision == "bf16" ? .bf16 : .fp32
+        o.gradClipNorm = gradClipNorm
+        o.gradClipValue = gradClipValue
+        o.monitor = monitor
+        o.earlyStoppingPatience = earlyStoppingPatience
+        o.channelsLast = channelsLast
+        o.progress = progress
+        return o
+    }
+}
