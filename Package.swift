@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "StrataDataTests", dependencies: ["StrataData", "StrataTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "StrataModelsTests", dependencies: ["StrataModels", "StrataTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "StrataTasksTests", dependencies: ["StrataTasks", "StrataTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "StrataCLITests", dependencies: ["strata", "StrataTestSupport"]),
+        .testTarget(name: "StrataCLITests", dependencies: ["strata", "StrataTasks", "StrataTestSupport"]),
     ],
     cxxLanguageStandard: .cxx20
 )

@@ -21,6 +21,10 @@ struct Train: ParsableCommand {
     @Option(help: "Run folder (overrides the config's `output`).") var output: String?
     @Flag(help: "Continue from the run folder's last.ckpt.") var resume = false
     @Flag(name: .customLong("no-progress"), help: "Plain output without the progress bar.") var noProgress = false
+    @Flag(name: .customLong("compute-only"), help: ArgumentHelp(
+        "Benchmark aid: load one epoch of batches into memory, then train on them (time without data loading; no report).",
+        visibility: .hidden))
+    var computeOnly = false
 
     func run() throws {
         do {
@@ -41,7 +45,7 @@ struct Train: ParsableCommand {
             }
             let exp = try ClassificationExperiment(config: cfg, configText: try String(contentsOfFile: config, encoding: .utf8),
                                                    progress: noProgress ? false : nil)
-            let r = try exp.run(resume: resume)
+            let r = computeOnly ? try exp.runComputeOnly() : try exp.run(resume: resume)
             print(try Self.summaryLine(r, dir: cfg.output))
         } catch let e as ValidationError {
             throw e
