@@ -46,6 +46,8 @@ let package = Package(
         .executableTarget(name: "strata", dependencies: [
             "StrataTasks", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // Benchmark drivers (bench/<name> scripts build and run them in release mode).
+        .executableTarget(name: "strata-bench-sampling", dependencies: ["StrataData"], path: "bench/sampling-tool"),
         // Tests mirror the modules; fixtures are read in place from Tests/<Target>/Fixtures.
         .target(name: "StrataTestSupport", path: "Tests/Support"),
         .testTarget(name: "StrataTensorTests", dependencies: ["StrataTensor", "StrataTestSupport"], exclude: ["Fixtures"]),
