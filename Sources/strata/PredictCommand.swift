@@ -31,7 +31,7 @@ struct PredictCommand: ParsableCommand {
     var inputBands: [String] = []
     @Option(help: "The class map to write (COG).") var output: String
     @Option(help: "Segmentation chip size in pixels (default: the model's input size, else 256).") var chip: Int?
-    @Option(help: "Pixels shared by neighbouring chips.") var overlap = 64
+    @Option(help: "Pixels shared by neighbouring chips (default: a quarter of the chip).") var overlap: Int?
     @Option(name: .customLong("batch-size"), help: "Chips per forward call.") var batchSize = 8
     @Option(help: "Blend window: cosine, gaussian or uniform.") var blend = "cosine"
     @Flag(help: "Also write per-class probabilities (uint8, p × 255) as <stem>_probabilities.tif.") var probabilities = false
@@ -43,6 +43,7 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "Scene classification: stride Y[,X] in pixels, the output cell size (default: the window).") var stride: String?
     @Option(help: "Resampling of inputs not on the output grid: nearest, bilinear, cubic, average, …") var resampling = "bilinear"
     @Option(help: "Output value for pixels without data.") var nodata = 255
+    @Option(name: .customLong("input-nodata"), help: "Input value meaning 'no data' in every band, overriding the files' own nodata (e.g. 0 for a Landsat scene's fill).") var inputNodata: Double?
     @Option(help: "Intra-op threads (default: STRATA_THREADS or the number of cores).") var threads: Int?
     @Option(help: "Reader threads.") var readers = 2
     @Option(help: "Device: cpu or cuda (default: cpu).") var device = "cpu"
@@ -73,7 +74,7 @@ struct PredictCommand: ParsableCommand {
         let ins = inputs.enumerated().map { i, p in
             PredictionInput(path: p, bandNames: inputBands.isEmpty ? nil : inputBands[i].split(separator: ",").map {
                 $0.trimmingCharacters(in: .whitespaces)
-            })
+            }, nodata: inputNodata)
         }
         var options = PredictionOptions(overlap: overlap, batchSize: batchSize, nodata: UInt8(nodata), readers: readers,
                                         showProgress: !noProgress)

@@ -9,18 +9,6 @@ import Testing
 @Suite(.serialized) struct TrainResumeTests {
     struct Failure: Error, CustomStringConvertible { let description: String }
 
-    /// The `strata` binary built next to the tests (`swift build --build-tests` builds it).
-    static func binary() throws -> String {
-        let build = SharedData.repoRoot.appendingPathComponent(".build")
-        var candidates = [build.appendingPathComponent("debug/strata").path]
-        if let triples = try? FileManager.default.contentsOfDirectory(atPath: build.path) {
-            candidates += triples.map { build.appendingPathComponent("\($0)/debug/strata").path }
-        }
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw Failure(description: "the strata binary is not built (looked in \(build.path)/…/debug); run swift build --build-tests")
-        }
-        return found
-    }
 
     /// Small CNN on the real EuroSAT-MS tiles, 4 epochs, deterministic, with augmentation (so the resumed run must
     /// also restore the random streams) and a plateau schedule (scheduler state).
@@ -51,15 +39,7 @@ import Testing
         return url.path
     }
 
-    static func start(_ args: [String]) throws -> Process {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try binary())
-        p.arguments = args
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        return p
-    }
+    static func start(_ args: [String]) throws -> Process { try StrataBinary.start(args) }
 
     /// The lines of a run folder's metrics.jsonl (one per finished epoch).
     static func rows(_ run: URL) -> [String] {

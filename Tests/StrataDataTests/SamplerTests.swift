@@ -146,3 +146,47 @@ import Testing
         #expect(message { try ds.sample(bounds: far) }.contains("no data in"))
     }
 }
+
+@Suite struct FeatureSamplerTests {
+    /// Chips around small features of a large raster: each chip contains a pixel of a drawn feature, lies inside
+    /// the raster on its pixel lattice, features are drawn equally often (or by weight), and the draw is seeded.
+    @Test(.enabled(if: SharedData.shouldRun)) func chipsSurroundTheFeatures() throws {
+        let ds = try RasterDataset(paths: [try Real.rgb()])
+        let e = ds.index.entries[0]
+        let res = ds.resolution
+        func box(_ col: Double, _ row: Double, _ w: Double, _ h: Double) -> BoundingBox {
+            BoundingBox(minX: e.minX + col * res.x, minY: e.maxY - (row + h) * res.y,
+                        maxX: e.minX + (col + w) * res.x, maxY: e.maxY - row * res.y)
+        }
+        // Three small features: one in the middle, one at the top-left corner, one long strip near the bottom.
+        let features = [box(380, 350, 12, 9), box(0, 0, 5, 5), box(100, 690, 300, 6)]
+        let s = try FeatureGeoSampler(ds, features: features, size: 64, length: 600, seed: 5)
+        let chips = s.chips(epoch: 0)
+        #expect(chips.count == 600)
+        #expect(chips == (try FeatureGeoSampler(ds, features: features, size: 64, length: 600, seed: 5)).chips(epoch: 0))
+        #expect(chips != s.chips(epoch: 1))
+        var hits = [0, 0, 0]
+        for b in chips {
+            #expect(abs(b.width - 64 * res.x) < 1e-6 && abs(b.height - 64 * res.y) < 1e-6)
+            #expect(e.contains(b), "chip inside the raster")
+            let fx = (b.minX - e.minX) / res.x, fy = (e.maxY - b.maxY) / res.y
+            #expect(abs(fx - fx.rounded()) < 1e-6 && abs(fy - fy.rounded()) < 1e-6, "on the pixel lattice")
+            let touched = features.indices.filter { features[$0].intersection(b).map { $0.width > 0 && $0.height > 0 } ?? false }
+            #expect(!touched.isEmpty, "chip \(b) contains part of a feature")
+            for i in touched { hits[i] += 1 }
+        }
+        // Each feature is drawn about a third of the time (the big strip is not favoured for its area).
+        for h in hits { #expect(h > 150 && h < 260, "draws per feature: \(hits)") }
+        // The middle feature ends up at varied places in its chips, not always at the centre.
+        let offsets = Set(chips.filter { $0.contains(features[0]) }.map { Int((($0.minX - e.minX) / res.x).rounded()) })
+        #expect(offsets.count > 10)
+
+        // Weights pick features; bad inputs fail clearly.
+        for b in try FeatureGeoSampler(ds, features: features, size: 32, length: 50, weights: [0, 1, 0], seed: 1).chips(epoch: 0) {
+            #expect(b.intersects(features[1]))
+        }
+        let far = BoundingBox(minX: 0, minY: 0, maxX: 10, maxY: 10)
+        #expect(throws: DataError.self) { try FeatureGeoSampler(ds, features: [far], size: 32, length: 5) }
+        #expect(throws: DataError.self) { try FeatureGeoSampler(ds, features: features, size: 32, length: 5, weights: [1]) }
+    }
+}

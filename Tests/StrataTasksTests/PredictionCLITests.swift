@@ -7,18 +7,6 @@ import Testing
 
 /// `strata predict` as a user runs it: a separate process, killed half-way and run again.
 @Suite(.serialized) struct PredictionCLITests {
-    /// The `strata` binary built next to the tests (`swift build --build-tests` builds it).
-    static func binary() throws -> String {
-        let build = SharedData.repoRoot.appendingPathComponent(".build")
-        var candidates = [build.appendingPathComponent("debug/strata").path]
-        if let triples = try? FileManager.default.contentsOfDirectory(atPath: build.path) {
-            candidates += triples.map { build.appendingPathComponent("\($0)/debug/strata").path }
-        }
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw PredictionError("the strata binary is not built (looked in \(build.path)/…/debug); run swift build --build-tests")
-        }
-        return found
-    }
 
     /// A conv-stack checkpoint (13 → 8 → 4 classes) with its model card in the safetensors metadata; with
     /// `training`, in the trainer's `Checkpoint` format instead.
@@ -42,15 +30,7 @@ import Testing
         return path
     }
 
-    static func start(_ args: [String]) throws -> Process {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try binary())
-        p.arguments = args
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        return p
-    }
+    static func start(_ args: [String]) throws -> Process { try StrataBinary.start(args) }
 
     /// SIGKILL half-way through leaves no file at any output path (only hidden temporary files); the rerun removes
     /// those, succeeds, and produces the same map as an uninterrupted run.
@@ -119,7 +99,7 @@ import Testing
         let model = try Self.checkpoint(in: dir)
         func run(_ args: [String]) throws -> (Int32, String) {
             let p = Process()
-            p.executableURL = URL(fileURLWithPath: try Self.binary())
+            p.executableURL = URL(fileURLWithPath: try StrataBinary.path())
             p.arguments = args
             let err = Pipe()
             p.standardError = err

@@ -42,6 +42,9 @@ public struct TrainConfig: Sendable {
         public var labelAttribute: String?
         public var classMap: [String: Int]?
         public var chipSize = 256
+        /// Where segmentation chips are drawn: `labels` (around the label features, each feature equally often) or
+        /// `extent` (anywhere in the labels' extent).
+        public var sampling = "labels"
         public var chipsPerEpoch = 512
         public var valChips = 128
         public var ignoreIndex = 255
@@ -93,6 +96,7 @@ public struct TrainConfig: Sendable {
     public static let optimizers = ["sgd", "adam", "adamw", "nadam", "rmsprop"]
     public static let schedulers = ["none", "step", "multistep", "exponential", "cosine", "onecycle", "plateau"]
     public static let normalizations = ["meanstd", "scale", "minmax", "none"]
+    public static let samplings = ["labels", "extent"]
     public static let augmentations = ["hflip", "vflip", "rot90", "noise", "brightness"]
 
     /// Parses and validates. `datasets` and `models` are the known names (for error messages).
@@ -141,6 +145,7 @@ public struct TrainConfig: Sendable {
             }
         }
         data.chipSize = try d.int("chip_size", default: 256, min: 8)!
+        data.sampling = try d.string("sampling", default: "labels", allowed: Self.samplings)!
         data.chipsPerEpoch = try d.int("chips_per_epoch", default: 512, min: 1)!
         data.valChips = try d.int("val_chips", default: 128, min: 0)!
         data.ignoreIndex = try d.int("ignore_index", default: 255)!

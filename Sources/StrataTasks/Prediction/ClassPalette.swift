@@ -17,7 +17,7 @@ public enum ClassPalette {
         (["shrub", "bush"], RGBA(140, 150, 60)),
         (["grass", "pasture", "meadow", "herbaceous"], RGBA(140, 210, 90)),
         (["crop", "agri", "farm", "cultivat", "annual", "permanent"], RGBA(240, 200, 60)),
-        (["building", "built", "urban", "city", "settlement", "residential", "industrial", "impervious"], RGBA(200, 40, 40)),
+        (["building", "built", "developed", "urban", "city", "settlement", "residential", "industrial", "impervious"], RGBA(200, 40, 40)),
         (["road", "highway", "paved"], RGBA(90, 90, 90)),
         (["bare", "soil", "sand", "rock", "barren"], RGBA(190, 160, 120)),
         (["snow", "ice", "glacier"], RGBA(235, 245, 255)),

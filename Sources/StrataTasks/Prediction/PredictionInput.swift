@@ -13,9 +13,12 @@ public struct PredictionInput: Sendable {
     public var bandNames: [String]?
     /// The CRS to assume when the file has none.
     public var crs: CRS?
+    /// The value (in the file's units) of pixels without data, for every band, overriding the file's own nodata
+    /// (e.g. the 0-filled corners of a Landsat scene stored without a nodata tag).
+    public var nodata: Double?
 
-    public init(path: String, bandNames: [String]? = nil, crs: CRS? = nil) {
-        self.path = path; self.bandNames = bandNames; self.crs = crs
+    public init(path: String, bandNames: [String]? = nil, crs: CRS? = nil, nodata: Double? = nil) {
+        self.path = path; self.bandNames = bandNames; self.crs = crs; self.nodata = nodata
     }
 }
 

@@ -16,8 +16,9 @@ public enum BlendWindow: Sendable, Equatable {
 public struct PredictionOptions: Sendable {
     /// Segmentation: chip size `[h, w]` fed to the model (default: the model's input size, else 256 × 256).
     public var chip: [Int]?
-    /// Segmentation: pixels neighbouring chips share (stride = chip − overlap), per axis.
-    public var overlap: Int
+    /// Segmentation: pixels neighbouring chips share (stride = chip − overlap), per axis; nil = a quarter of the
+    /// smaller chip side.
+    public var overlap: Int?
     /// Scene classification: window `[h, w]` (default: the model's input size) and stride `[y, x]` in pixels
     /// (default: the window). Each stride × stride cell of the input becomes one output pixel.
     public var window: [Int]?
@@ -46,7 +47,7 @@ public struct PredictionOptions: Sendable {
     /// Print progress (MP done, MP/s, ETA) to stderr.
     public var showProgress: Bool
 
-    public init(chip: [Int]? = nil, overlap: Int = 64, window: [Int]? = nil, stride: [Int]? = nil, batchSize: Int = 8,
+    public init(chip: [Int]? = nil, overlap: Int? = nil, window: [Int]? = nil, stride: [Int]? = nil, batchSize: Int = 8,
                 blend: BlendWindow = .cosine, blendProbabilities: Bool = false, nodata: UInt8 = 255, grid: GeoGrid? = nil,
                 resampling: Resampling = .bilinear, readers: Int = 2, queueDepth: Int = 2,
                 stripBudgetBytes: Int = 48 << 20, gdalCacheBytes: Int? = 64 << 20, showProgress: Bool = false) {

@@ -179,7 +179,8 @@ public final class Predictor {
                 throw PredictionError("\(names.count) band names given for \(input.path), which has \(r.bandCount) bands (give one name per band)")
             }
             infos.append(InputInfo(grid: grid, names: names,
-                                   nodata: r.bands.map { b in b.nodata.map { $0 * b.scale + b.offset } }, bandCount: r.bandCount))
+                                   nodata: r.bands.map { b in (input.nodata ?? b.nodata).map { $0 * b.scale + b.offset } },
+                                   bandCount: r.bandCount))
         }
         return infos
     }
@@ -190,13 +191,14 @@ public final class Predictor {
         case .segmentation:
             let chip = options.chip ?? model.inputSize ?? [256, 256]
             guard chip.count == 2, chip.allSatisfy({ $0 >= 1 }) else { throw PredictionError("chip size must be [h, w] with positive values, got \(chip)") }
+            let overlap = options.overlap ?? min(chip[0], chip[1]) / 4
             let C = model.classNames.count
             let rows = min(chip[0], sceneGrid.height)
             let perColumn = rows * ((C + 1) * 4 + 1) + rows * (1 + 4 * C)
             let plan = try SegmentationPlan(width: sceneGrid.width, height: sceneGrid.height, chipH: chip[0], chipW: chip[1],
-                                            overlap: options.overlap, maxBlockWidth: max(chip[1], options.stripBudgetBytes / max(1, perColumn)))
+                                            overlap: overlap, maxBlockWidth: max(chip[1], options.stripBudgetBytes / max(1, perColumn)))
             settings["chip"] = "\(chip[0])×\(chip[1])"
-            settings["overlap"] = "\(options.overlap)"
+            settings["overlap"] = "\(overlap)"
             settings["blend"] = "\(options.blend)" + (options.blendProbabilities ? " (probabilities)" : " (logits)")
             return Setup(source: source, infos: infos, sources: sources, sceneGrid: sceneGrid, outputGrid: sceneGrid, segmentation: plan,
                          scene: nil, chipH: chip[0], chipW: chip[1], settings: settings)

@@ -6,7 +6,8 @@ import StrataTensor
 
 /// `strata train` with `task: segmentation`: rasters (`data.images`) ∩ vector labels (`data.labels`, class from
 /// `data.label_attribute`, optionally mapped by `data.class_map`) rasterised on the fly onto the image grid;
-/// pixels outside every polygon are `data.ignore_index`. Random chips inside the labels' extent train a
+/// pixels outside every polygon are `data.ignore_index`. Random chips around the label features (`data.sampling:
+/// labels`, the default) or anywhere in the labels' extent (`extent`) train a
 /// segmentation model (UNet with a ResNet encoder by default); a fixed set of chips validates it (OA, kappa,
 /// per-class IoU, mIoU).
 public final class SegmentationExperiment {
@@ -40,10 +41,23 @@ public final class SegmentationExperiment {
         let joint = try IntersectionDataset(images, vectors)
         guard let roi = joint.index.bounds else { throw DataError("the labels do not overlap the images (no common area)") }
 
-        let trainSampler = try RandomGeoSampler(joint, size: .pixels(c.data.chipSize), length: c.data.chipsPerEpoch,
+        let trainSampler: any GeoSampler, valSampler: any GeoSampler
+        switch c.data.sampling {
+        case "extent":
+            trainSampler = try RandomGeoSampler(joint, size: .pixels(c.data.chipSize), length: c.data.chipsPerEpoch,
                                                 roi: .bounds(roi), seed: c.trainer.seed)
-        let valSampler = try RandomGeoSampler(joint, size: .pixels(c.data.chipSize), length: max(1, c.data.valChips),
+            valSampler = try RandomGeoSampler(joint, size: .pixels(c.data.chipSize), length: max(1, c.data.valChips),
                                               roi: .bounds(roi), seed: c.trainer.seed &+ 7919)
+        default:
+            // Around the label features: sparse polygons over a large scene otherwise leave most chips unlabelled.
+            // Chips are placed within the images (not the labels' extent, which would pin chips around features at
+            // its edges to one spot); pixels outside the polygons are ignored by the loss.
+            let boxes = try VectorSource(path: labels).features(in: images.crs).compactMap { $0.geometry?.bounds }
+            trainSampler = try FeatureGeoSampler(images, features: boxes, size: .pixels(c.data.chipSize),
+                                                 length: c.data.chipsPerEpoch, seed: c.trainer.seed)
+            valSampler = try FeatureGeoSampler(images, features: boxes, size: .pixels(c.data.chipSize),
+                                               length: max(1, c.data.valChips), seed: c.trainer.seed &+ 7919)
+        }
         let normalization = try Self.normalization(c.data, images: images, chips: valSampler.chips(epoch: 0),
                                                    cache: runDirectory.appendingPathComponent("normalization.json"))
         card = try ModelCard(architecture: c.model, task: .segmentation, bands: images.bandNames, normalization: normalization,
