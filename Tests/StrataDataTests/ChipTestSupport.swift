@@ -50,19 +50,8 @@ final class CountingChips: ChipDataset, @unchecked Sendable {
 /// Runs a command-line tool and returns its exit status and combined output.
 @discardableResult
 func runTool(_ args: [String]) throws -> (status: Int32, output: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = args
-    var env = ProcessInfo.processInfo.environment
-    env["GDAL_PAM_ENABLED"] = "NO"   // never leave .aux.xml files next to shared inputs
-    p.environment = env
-    let pipe = Pipe()
-    p.standardOutput = pipe
-    p.standardError = pipe
-    try p.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    let r = try Subprocess.run("/usr/bin/env", args, environment: ["GDAL_PAM_ENABLED": "NO"])  // no .aux.xml beside shared inputs
+    return (r.status, r.output)
 }
 
 /// Raw pixels of a raster as GDAL's own command-line tool writes them (gdal_translate to ENVI, band-sequential),

@@ -9,23 +9,7 @@ enum Tool {
 
     @discardableResult
     static func run(_ tool: String, _ args: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [tool] + args
-        var env = ProcessInfo.processInfo.environment
-        env["GDAL_PAM_ENABLED"] = "NO"  // never leave .aux.xml files next to shared inputs
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            throw Failed(description: "\(tool) \(args.joined(separator: " ")) failed: \(String(decoding: e, as: UTF8.self))")
-        }
-        return String(decoding: o, as: UTF8.self)
+        try Subprocess.gdal(tool, args)
     }
 
     /// gdal_translate/gdalwarp output written as raw band-sequential ENVI and read back as doubles.

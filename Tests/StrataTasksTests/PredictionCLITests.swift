@@ -98,16 +98,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let model = try Self.checkpoint(in: dir)
         func run(_ args: [String]) throws -> (Int32, String) {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: try StrataBinary.path())
-            p.arguments = args
-            let err = Pipe()
-            p.standardError = err
-            p.standardOutput = FileHandle.nullDevice
-            try p.run()
-            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            return (p.terminationStatus, text)
+            let r = try Subprocess.run(try StrataBinary.path(), args)
+            return (r.status, r.stderr)
         }
         let out = dir.appendingPathComponent("m.tif").path
         var (code, text) = try run(["predict", "--checkpoint", model, "--input", scene, "--output", out, "--blend", "sharp"])

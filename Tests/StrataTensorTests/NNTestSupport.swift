@@ -104,17 +104,9 @@ enum StrataBench {
         guard let exe = executable else {
             throw TorchError("strata-bench not found beside \(CommandLine.arguments[0]); build it with `swift build --build-tests` (or set STRATA_BENCH)")
         }
-        let p = Process()
-        p.executableURL = exe
-        p.arguments = args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard p.terminationStatus == 0 else { throw TorchError("strata-bench \(args.joined(separator: " ")) failed: \(text)") }
+        let r = try Subprocess.run(exe.path, args)
+        let text = r.output
+        guard r.status == 0 else { throw TorchError("strata-bench \(args.joined(separator: " ")) failed: \(text)") }
         var values: [String: String] = [:]
         for line in text.split(separator: "\n") {
             if let i = line.firstIndex(of: ":") {

@@ -34,15 +34,7 @@ public enum StrataBinary {
     /// Runs `strata args…` to the end; returns its exit status and its standard output + error.
     @discardableResult
     public static func run(_ args: [String]) throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try path())
-        p.arguments = args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        let r = try Subprocess.run(try path(), args)
+        return (r.status, r.output)
     }
 }

@@ -105,99 +105,26 @@ public final class GeoDataLoader: @unchecked Sendable {
     }
 }
 
-/// One epoch of batches, read ahead by the loader's workers. `next()` returns them in order and rethrows a read
-/// error at the batch where it happened. Dropping the stream stops the workers.
+/// One epoch of batches, read ahead by the loader's workers (an `OrderedPrefetcher` of batch reads). `next()`
+/// returns them in order and rethrows a read error at the batch where it happened. Dropping the stream stops the
+/// workers.
 public final class GeoBatchStream: @unchecked Sendable {
     /// Number of batches in the epoch.
     public let count: Int
-    private let state: SharedState
-    private let dataset: any GeoDataset
-    private let batches: [[BoundingBox]]
-    private let pool: BatchMemoryPool
-    private let threaded: Bool
-    private var syncNext = 0
-
-    final class SharedState: @unchecked Sendable {
-        let cond = NSCondition()
-        var nextToClaim = 0
-        var consumed = 0
-        var ready: [Int: Result<GeoBatch, Error>] = [:]
-        var cancelled = false
-        var running = 0
-    }
+    private let prefetcher: OrderedPrefetcher<GeoBatch>
 
     init(dataset: any GeoDataset, batches: [[BoundingBox]], workers: Int, prefetch: Int, pool: BatchMemoryPool) {
-        self.dataset = dataset; self.batches = batches; self.pool = pool
         count = batches.count
-        state = SharedState()
-        threaded = workers > 0
-        guard threaded, count > 0 else { return }
-        let capacity = max(1, workers * prefetch)
-        let n = min(workers, count)
-        state.running = n
-        for w in 0..<n {
-            let t = Thread { [state, dataset, batches, pool, count] in
-                Self.work(state: state, dataset: dataset, batches: batches, pool: pool, count: count, capacity: capacity)
-            }
-            t.name = "strata-loader-\(w)"
-            t.stackSize = 4 << 20
-            t.start()
-        }
-    }
-
-    private static func work(state: SharedState, dataset: any GeoDataset, batches: [[BoundingBox]],
-                             pool: BatchMemoryPool, count: Int, capacity: Int) {
-        let c = state.cond
-        while true {
-            c.lock()
-            while !state.cancelled, state.nextToClaim < count, state.nextToClaim >= state.consumed + capacity { c.wait() }
-            if state.cancelled || state.nextToClaim >= count {
-                state.running -= 1
-                c.broadcast()
-                c.unlock()
-                return
-            }
-            let b = state.nextToClaim
-            state.nextToClaim += 1
-            c.unlock()
-            let r = Result { try GeoDataLoader.readBatch(dataset, batches[b], index: b, pool: pool) }
-            c.lock()
-            state.ready[b] = r
-            c.broadcast()
-            c.unlock()
+        prefetcher = OrderedPrefetcher(count: batches.count, workers: workers, capacity: workers * prefetch) { b in
+            try GeoDataLoader.readBatch(dataset, batches[b], index: b, pool: pool)
         }
     }
 
     /// The next batch, nil at the end of the epoch.
-    public func next() throws -> GeoBatch? {
-        if !threaded {
-            guard syncNext < count else { return nil }
-            defer { syncNext += 1 }
-            return try GeoDataLoader.readBatch(dataset, batches[syncNext], index: syncNext, pool: pool)
-        }
-        let c = state.cond
-        c.lock()
-        defer { c.unlock() }
-        guard state.consumed < count else { return nil }
-        while state.ready[state.consumed] == nil { c.wait() }
-        let r = state.ready.removeValue(forKey: state.consumed)!
-        state.consumed += 1
-        c.broadcast()
-        return try r.get()
-    }
+    public func next() throws -> GeoBatch? { try prefetcher.next() }
 
     /// Stops the workers (batches already read are dropped) and waits for them to exit.
-    public func cancel() {
-        let c = state.cond
-        c.lock()
-        state.cancelled = true
-        state.ready.removeAll()
-        c.broadcast()
-        while state.running > 0 { c.wait() }
-        c.unlock()
-    }
-
-    deinit { if threaded { cancel() } }
+    public func cancel() { prefetcher.cancel() }
 }
 
 /// Recycles batch memory: a batch tensor borrows a buffer that returns here when libtorch frees the tensor's
