@@ -33,6 +33,25 @@ import Testing
     }
 
     /// Training mode: batch statistics in the forward, running statistics updated with momentum 0.1 — as PyTorch.
+    /// zero_init_residual: every block's last BatchNorm weight is 0, so (in eval mode, fresh running statistics)
+    /// a block without downsampling passes a non-negative input through unchanged; other weights are untouched.
+    @Test(arguments: [ResNet.Depth.resnet18, .resnet50])
+    func zeroInitResidualsMakesBlocksIdentities(_ depth: ResNet.Depth) throws {
+        Runtime.manualSeed(3)
+        let model = try ResNet(depth, inChannels: 4, numClasses: 5)
+        let before = try model.conv1.weight.doubles()
+        try model.zeroInitResiduals()
+        #expect(try model.conv1.weight.doubles() == before)
+        let last = try model.stateDict().entries.filter { $0.key.hasSuffix(depth == .resnet50 ? "bn3.weight" : "bn2.weight") }
+        #expect(last.count == depth.layers.reduce(0, +))
+        for (_, w) in last { #expect(try w.abs().max().item() == 0) }
+        guard depth == .resnet18 else { return }  // ResNet-50's first block downsamples (64 → 256 channels)
+        model.eval()
+        let block = try #require(model.layer1.modules().first { $0 is BasicBlock })
+        let x = try Tensor.rand([2, 64, 8, 8])
+        #expect(try (try block(x) - x).abs().max().item() < 1e-6)
+    }
+
     @Test func trainingForwardMatchesTorchvision() throws {
         let p = try ModelFixtures.parity()
         let model = try ResNet(.resnet18, inChannels: 13, numClasses: 10)

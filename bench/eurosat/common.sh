@@ -1,7 +1,7 @@
 # Shared set-up of bench/eurosat-accuracy and bench/train-eurosat (sourced, not run): builds the release `strata`,
 # creates the TorchGeo peer venv, writes the fixed stratified 150/50 split + training statistics (split.py) and a
 # Strata config with the same schedule and preprocessing as bench/eurosat/torchgeo_train.py:
-#   ResNet-18, 13 bands, from scratch; AdamW lr 1e-3, weight decay 0.01; ReduceLROnPlateau(val_loss, patience 10,
+#   ResNet-18, 13 bands, from scratch, residual blocks zero-initialised as timm's (TorchGeo's model source); AdamW lr 1e-3, weight decay 0.01; ReduceLROnPlateau(val_loss, patience 10,
 #   factor 0.1); batch 32; no augmentation; reflectance = DN / 10000 standardised with the training split's
 #   per-band mean/std (stats.json), identical numbers on both sides.
 # Sets: BIN (strata), PY (peer python), DATA, SPLIT, CFG, TMP (removed on exit).
@@ -38,6 +38,7 @@ data:
   augment: []
 model:
   name: resnet18
+  zero_init_residual: true   # TorchGeo's ClassificationTask builds timm's resnet18, whose blocks start as identities
 trainer:
   epochs: 15
   seed: 0

@@ -109,6 +109,18 @@ public final class ResNet: Module {
         }
     }
 
+    /// Zeroes the weight of the last BatchNorm in every residual block (`bn2` of basic blocks, `bn3` of
+    /// bottlenecks), so each block starts as the identity: torchvision's `zero_init_residual=True` and timm's default
+    /// (`zero_init_last`, which TorchGeo's `ClassificationTask` models use). Helps training from scratch.
+    public func zeroInitResiduals() throws {
+        for stage in [layer1, layer2, layer3, layer4] {
+            for m in stage.modules() {
+                if let b = m as? Bottleneck, let w = b.bn3.weight { try Init.zeros(w) }
+                else if let b = m as? BasicBlock, let w = b.bn2.weight { try Init.zeros(w) }
+            }
+        }
+    }
+
     func checkInput(_ x: Tensor) throws {
         guard x.rank == 4 else {
             throw ModelError("\(depth): expected a 4-D input [N, \(inChannels), H, W], got shape \(x.shape)")

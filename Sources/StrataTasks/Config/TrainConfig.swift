@@ -89,6 +89,8 @@ public struct TrainConfig: Sendable {
     public var data: Data
     public var model = "resnet18"
     public var modelWeights: String?
+    /// ResNet (and ResNet-encoder) models: start every residual block as the identity (last BN weight 0).
+    public var zeroInitResidual = false
     public var trainer = Trainer()
     public var output: String
 
@@ -154,6 +156,7 @@ public struct TrainConfig: Sendable {
         let m = try r.section("model")
         model = try m.string("name", default: "resnet18", allowed: models)!
         modelWeights = try m.string("weights")
+        zeroInitResidual = try m.bool("zero_init_residual", default: false)!
         try m.finish()
 
         let t = try r.section("trainer")

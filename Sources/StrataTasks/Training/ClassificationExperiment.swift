@@ -43,6 +43,12 @@ public final class ClassificationExperiment {
                              inputSize: Array(sampleShape.suffix(2)), classNames: trainSet.classNames,
                              extra: ["dataset": c.data.dataset])
         model = try ModelRegistry.make(name: c.model, inChannels: card.inChannels, numClasses: card.numClasses)
+        if c.zeroInitResidual {
+            guard let resnet = model as? ResNet else {
+                throw ConfigError("model.zero_init_residual: only ResNet models have residual blocks to zero (model \(c.model))")
+            }
+            try resnet.zeroInitResiduals()
+        }
         if let w = c.modelWeights { try Self.loadPretrained(w, into: model) }
 
         let trainPipe = try InputPipeline(card: card, augmentations: c.data.augment)
