@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "StrataModels", dependencies: ["StrataTensor"]),
         .target(name: "StrataTasks", dependencies: ["StrataData", "StrataModels", "Yams"]),
         // Swift side of bench/train-step and isolated-process probes for the memory/determinism tests.
-        .executableTarget(name: "strata-bench", dependencies: ["StrataTensor"], path: "bench/train-step-swift"),
+        .executableTarget(name: "strata-bench", dependencies: ["StrataModels"], path: "bench/train-step-swift"),
         .executableTarget(name: "strata", dependencies: [
             "StrataTasks", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

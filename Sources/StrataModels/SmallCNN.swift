@@ -17,7 +17,9 @@ public final class SmallCNN: Module {
     public let pool: AdaptiveAvgPool2d
     public let fc: Linear
 
-    public init(inChannels: Int, numClasses: Int, width: Int = 32) throws {
+    /// - Parameter inPlaceReLU: ReLU overwriting the BatchNorm output (default, less memory) or a separate output
+    ///   tensor like PyTorch's `nn.ReLU()` (what the train-step benchmark compares against).
+    public init(inChannels: Int, numClasses: Int, width: Int = 32, inPlaceReLU: Bool = true) throws {
         guard inChannels > 0 else { throw ModelError("SmallCNN: inChannels must be ≥ 1, got \(inChannels)") }
         guard numClasses > 0 else { throw ModelError("SmallCNN: numClasses must be ≥ 1, got \(numClasses)") }
         guard width > 0 else { throw ModelError("SmallCNN: width must be ≥ 1, got \(width)") }
@@ -29,7 +31,7 @@ public final class SmallCNN: Module {
         for (i, s) in Self.strides.enumerated() {
             let w = width << i
             layers += [try Conv2d(cin, w, kernelSize: 3, stride: SpatialDims(s), padding: 1, bias: false),
-                       try BatchNorm2d(w), ReLUInPlace()]
+                       try BatchNorm2d(w), inPlaceReLU ? ReLUInPlace() : ReLU()]
             cin = w
         }
         features = Sequential(layers)

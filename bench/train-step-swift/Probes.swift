@@ -1,4 +1,5 @@
 import Foundation
+import StrataModels
 import StrataTensor
 
 /// Resident set size in KiB (/proc/self/statm).
@@ -17,7 +18,7 @@ func memoryProbe(_ o: Options) throws {
     Runtime.configure(threads: o.int("threads", 1))
     Runtime.manualSeed(1)
     let steps = o.int("steps", 2000), warm = o.int("warmup-step", 200)
-    let model = try SmallCNN(inChannels: 3, width: 8, classes: 4)
+    let model = try SmallCNN(inChannels: 3, numClasses: 4, width: 8, inPlaceReLU: false)
     try model.toMemoryFormat(.channelsLast)
     let x = try Tensor.randn([8, 3, 16, 16]).contiguous(.channelsLast)
     let y = try Tensor.randint(0, 4, [8])
@@ -53,7 +54,7 @@ func memoryProbe(_ o: Options) throws {
 func determinismProbe(_ o: Options) throws {
     let seed = UInt64(o.int("seed", 42))
     func makeModel() throws -> Module {
-        Sequential(try SmallCNN(inChannels: 3, width: 8, classes: 8), try Dropout(0.3), try Linear(8, 4))
+        Sequential(try SmallCNN(inChannels: 3, numClasses: 8, width: 8, inPlaceReLU: false), try Dropout(0.3), try Linear(8, 4))
     }
     func train(_ model: Module, _ opt: any Optimizer, _ sched: any EpochLRScheduler, _ x: Tensor, _ y: Tensor, steps: Int) throws -> Double {
         var loss = 0.0

@@ -1,4 +1,5 @@
 import Foundation
+import StrataModels
 import StrataTensor
 
 /// Times SGD training steps of the CNN on one fixed batch and prints the median (and all) step times.
@@ -11,7 +12,7 @@ func trainStep(_ o: Options) throws {
     Runtime.manualSeed(0)
     let channelsLast = o.bool("channels-last", true)
     let batch = o.int("batch", 32), cin = o.int("channels", 13), size = o.int("size", 64)
-    let model = try SmallCNN(inChannels: cin, width: o.int("width", 32), classes: 10)
+    let model = try SmallCNN(inChannels: cin, numClasses: 10, width: o.int("width", 32), inPlaceReLU: false)
     var x = try Tensor.randn([batch, cin, size, size])
     let y = try Tensor.randint(0, 10, [batch])
     if channelsLast {

@@ -51,7 +51,7 @@ public enum RegionOfInterest: Sendable {
     /// Even–odd point-in-polygon test (boxes contain their interior).
     func contains(x: Double, y: Double) -> Bool {
         switch self {
-        case .bounds(let b): return x >= b.minX && x <= b.maxX && y >= b.minY && y <= b.maxY
+        case .bounds(let b): return b.contains(x: x, y: y)
         case .polygon(let p):
             var inside = false
             var j = p.count - 1

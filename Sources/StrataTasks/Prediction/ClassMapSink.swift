@@ -65,16 +65,7 @@ struct ScoreDecoder: Sendable {
             for j in 0..<scores { out[j * outStride] = p[j * stride] * inv }
             return
         }
-        var m = p[0]
-        for j in 1..<scores { m = max(m, p[j * stride]) }
-        var sum: Float = 0
-        for j in 0..<scores {
-            let e = Float.exp(p[j * stride] - m)
-            out[j * outStride] = e
-            sum += e
-        }
-        let inv = 1 / sum
-        for j in 0..<scores { out[j * outStride] *= inv }
+        softmax(p, stride: stride, into: out, outStride: outStride)
     }
 }
 

@@ -31,9 +31,13 @@ public final class SegmentationExperiment {
         guard c.data.chipSize % 32 == 0 else {
             throw ConfigError("data.chip_size: \(c.data.chipSize) must be a multiple of 32 for UNet models (e.g. 64, 128, 256)")
         }
-        let (classMap, names) = try Self.classMap(labels: labels, attribute: c.data.labelAttribute, given: c.data.classMap)
-        classNames = names
         let images = try RasterDataset(paths: c.data.images, bands: c.data.bands, dtype: .float32)
+        // The label features, read once: their attribute values name the classes, their boxes guide the sampler.
+        let labelSource = try VectorSource(path: labels)
+        let labelFeatures = try labelSource.features(in: images.crs)
+        let (classMap, names) = try Self.classMap(labelFeatures, source: labelSource, attribute: c.data.labelAttribute,
+                                                  given: c.data.classMap)
+        classNames = names
         let burn: Burn = c.data.labelAttribute.map { .classMap(attribute: $0, classMap) } ?? .constant(1)
         let vectors = try VectorDataset(paths: [labels], burn: burn, crs: images.crs,
                                         resolution: Resolution(x: images.resolution.x, y: images.resolution.y),
@@ -52,7 +56,7 @@ public final class SegmentationExperiment {
             // Around the label features: sparse polygons over a large scene otherwise leave most chips unlabelled.
             // Chips are placed within the images (not the labels' extent, which would pin chips around features at
             // its edges to one spot); pixels outside the polygons are ignored by the loss.
-            let boxes = try VectorSource(path: labels).features(in: images.crs).compactMap { $0.geometry?.bounds }
+            let boxes = labelFeatures.compactMap { $0.geometry?.bounds }
             trainSampler = try FeatureGeoSampler(images, features: boxes, size: .pixels(c.data.chipSize),
                                                  length: c.data.chipsPerEpoch, seed: c.trainer.seed)
             valSampler = try FeatureGeoSampler(images, features: boxes, size: .pixels(c.data.chipSize),
@@ -86,7 +90,8 @@ public final class SegmentationExperiment {
     }
 
     /// The class of each attribute value: the given map, or the distinct values of the attribute sorted by name.
-    static func classMap(labels: String, attribute: String?, given: [String: Int]?) throws -> ([String: Int], [String]) {
+    static func classMap(_ features: [Feature], source: VectorSource, attribute: String?,
+                         given: [String: Int]?) throws -> ([String: Int], [String]) {
         if let given {
             let n = (given.values.max() ?? -1) + 1
             var names = (0..<n).map { "class \($0)" }
@@ -94,15 +99,14 @@ public final class SegmentationExperiment {
             return (given, names)
         }
         guard let attribute else { return ([:], ["background", "labelled"]) }
-        let src = try VectorSource(path: labels)
-        let values = Set(try src.features().compactMap { f -> String? in
+        let values = Set(features.compactMap { f -> String? in
             guard let v = f.attributes[attribute] else { return nil }
             if case .null = v { return nil }
             return "\(v)"
         })
         guard !values.isEmpty else {
-            let fields = (try? src.info().fields.map(\.name).joined(separator: ", ")) ?? "?"
-            throw ConfigError("data.label_attribute: no feature of \(labels) has a value for '\(attribute)'; fields: \(fields)")
+            let fields = (try? source.info().fields.map(\.name).joined(separator: ", ")) ?? "?"
+            throw ConfigError("data.label_attribute: no feature of \(source.path) has a value for '\(attribute)'; fields: \(fields)")
         }
         let names = values.sorted()
         return (Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) }), names)
