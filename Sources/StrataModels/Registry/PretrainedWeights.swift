@@ -129,7 +129,7 @@ public enum PretrainedWeights {
                 guard options.adaptFirstConv else {
                     throw ModelError("\(path): the first convolution \(name) was trained on \(fs[1]) band\(fs[1] == 1 ? "" : "s") (weights \(fs)) but the model takes \(ms[1]) (\(ms)); set model.adapt_first_conv: true (WeightLoadOptions.adaptFirstConv) to adapt the kernel to \(ms[1]) bands (timm/smp rule: band i takes source band i mod \(fs[1]), scaled by \(fs[1])/\(ms[1])), or train on the \(fs[1]) bands the weights expect (data.bands)")
                 }
-                toLoad[name] = try FirstConv.adapt(src, toBands: ms[1], method: options.adaptation)
+                toLoad[name] = try FirstConv.adapt(try src.to(dst.dtype), toBands: ms[1], method: options.adaptation)
                 adapted.append("\(name): \(fs[1]) → \(ms[1]) bands (\(options.adaptation.rawValue))")
                 continue
             }
