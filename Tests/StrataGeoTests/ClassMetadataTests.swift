@@ -30,9 +30,11 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: path + ".aux.xml"), "the sidecar stays")
         let copy = dir.appendingPathComponent("alone.tif").path
         try FileManager.default.copyItem(atPath: path, toPath: copy)
-        let info = try JSONSerialization.jsonObject(with: Data(try Subprocess.gdal("gdalinfo", ["-json", copy]).utf8)) as! [String: Any]
+        let text = try Subprocess.gdal("gdalinfo", ["-json", copy])
+        let info = try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [String: Any]
         let band = try #require((info["bands"] as? [[String: Any]])?.first)
-        #expect((band["metadata"] as? [String: [String: String]])?[""] == ["CLASS_0": "a", "CLASS_1": "b", "CLASS_2": "c"])
+        let metadata = (band["metadata"] as? [String: [String: String]])?[""]
+        #expect(metadata == ["CLASS_0": "a", "CLASS_1": "b", "CLASS_2": "c"])
         let entries = try #require((band["colorTable"] as? [String: Any])?["entries"] as? [[Int]])
         #expect(Array(entries.prefix(3)) == [[10, 20, 30, 255], [40, 50, 60, 255], [70, 80, 90, 255]])
         #expect(band["description"] as? String == "class")

@@ -31,13 +31,22 @@ import Testing
         return try Torch.noGrad { try model(x) }
     }
 
+    /// Loads fixture `name` into `model`.
+    @discardableResult
+    static func load(_ name: String, _ model: Module,
+                     _ options: WeightLoadOptions = .init()) throws -> WeightLoadReport {
+        try PretrainedWeights.load(fixture(name), into: model, options: options)
+    }
+
+    /// The message of the error `body` throws ("" when it does not throw).
     static func message(_ body: () throws -> Void) -> String {
         do { try body(); return "" } catch let e as ModelError { return e.message } catch { return "\(error)" }
     }
 
     @Test(arguments: [
-        ("tiny.pth", nil, false), ("tiny_lightning.ckpt", "state_dict.model.", true), ("tiny_ddp.pth", "module.", false),
-        ("tiny_nested.pth", "model.", true), ("tiny_state_dict.pt", "state_dict.", false), ("tiny.safetensors", nil, false),
+        ("tiny.pth", nil, false), ("tiny_lightning.ckpt", "state_dict.model.", true),
+        ("tiny_ddp.pth", "module.", false), ("tiny_nested.pth", "model.", true),
+        ("tiny_state_dict.pt", "state_dict.", false), ("tiny.safetensors", nil, false),
     ] as [(String, String?, Bool)])
     func everyLayoutLoadsAndComputesLikePyTorch(_ name: String, _ prefix: String?, _ hasTrainingState: Bool) throws {
         let e = try Self.expected()
@@ -97,10 +106,10 @@ import Testing
         let model = try Self.tiny()
         let r = try PretrainedWeights.load(Self.fixture("tiny_ddp.pth"), into: model, options: .init(prefix: "module"))
         #expect(r.strippedPrefix == "module." && r.loaded == 20)
-        let msg = Self.message { _ = try PretrainedWeights.load(Self.fixture("tiny_ddp.pth"), into: model, options: .init(prefix: "model.")) }
+        let msg = Self.message { try Self.load("tiny_ddp.pth", model, .init(prefix: "model.")) }
         #expect(msg.contains("no tensor name starts with the prefix 'model.'"), "\(msg)")
         // "" strips nothing: DDP names then match nothing.
-        let none = Self.message { _ = try PretrainedWeights.load(Self.fixture("tiny_ddp.pth"), into: model, options: .init(prefix: "")) }
+        let none = Self.message { try Self.load("tiny_ddp.pth", model, .init(prefix: "")) }
         #expect(none.contains("none of its 20 tensors fits this model"), "\(none)")
     }
 
@@ -123,7 +132,8 @@ import Testing
         #expect(msg.contains("1 unexpected: aux.weight"), "\(msg)")
         #expect(msg.contains("19 of 20 model tensors would load"), "\(msg)")
         #expect(msg.contains("model.weights_partial: true"), "\(msg)")
-        #expect(try model.stateDict()["features.0.weight"]!.equal(before["features.0.weight"]!), "a failed load changes nothing")
+        #expect(try model.stateDict()["features.0.weight"]!.equal(before["features.0.weight"]!),
+                "a failed load changes nothing")
 
         let r = try PretrainedWeights.load(path, into: model, options: .init(allowPartial: true))
         #expect(r.loaded == 19 && r.missing == ["fc.bias"] && r.unexpected == ["aux.weight"])
@@ -139,9 +149,10 @@ import Testing
     @Test func otherShapesNeedAllowPartial() throws {
         let model = try Self.tiny(classes: 3)
         let msg = Self.message { _ = try PretrainedWeights.load(Self.fixture("tiny_lightning.ckpt"), into: model) }
-        #expect(msg.contains("2 of another shape: fc.weight: file [2, 16] vs model [3, 16], fc.bias: file [2] vs model [3]"), "\(msg)")
+        #expect(msg.contains("2 of another shape: fc.weight: file [2, 16] vs model [3, 16], "
+                             + "fc.bias: file [2] vs model [3]"), "\(msg)")
         #expect(msg.contains("prefix 'state_dict.model.' stripped"), "\(msg)")
-        let r = try PretrainedWeights.load(Self.fixture("tiny_lightning.ckpt"), into: model, options: .init(allowPartial: true))
+        let r = try Self.load("tiny_lightning.ckpt", model, .init(allowPartial: true))
         #expect(r.loaded == 18 && r.mismatched.count == 2 && r.missing.isEmpty)
     }
 
@@ -151,12 +162,14 @@ import Testing
         let e = try Self.expected()
         let model = try Self.tiny(bands: 4)
         for partial in [false, true] {
-            let msg = Self.message { _ = try PretrainedWeights.load(Self.fixture("tiny_ddp.pth"), into: model, options: .init(allowPartial: partial)) }
-            #expect(msg.contains("first convolution features.0.weight was trained on 3 bands (weights [4, 3, 3, 3]) but the model takes 4 ([4, 4, 3, 3])"), "\(msg)")
+            let msg = Self.message { try Self.load("tiny_ddp.pth", model, .init(allowPartial: partial)) }
+            #expect(msg.contains("first convolution features.0.weight was trained on 3 bands (weights [4, 3, 3, 3]) "
+                                 + "but the model takes 4 ([4, 4, 3, 3])"), "\(msg)")
             #expect(msg.contains("model.adapt_first_conv: true"), "\(msg)")
         }
-        let r = try PretrainedWeights.load(Self.fixture("tiny_ddp.pth"), into: model, options: .init(adaptFirstConv: true))
-        #expect(r.adapted == ["features.0.weight: 3 → 4 bands (cycle)"] && r.loaded == 20 && r.strippedPrefix == "module.")
+        let r = try Self.load("tiny_ddp.pth", model, .init(adaptFirstConv: true))
+        #expect(r.adapted == ["features.0.weight: 3 → 4 bands (cycle)"])
+        #expect(r.loaded == 20 && r.strippedPrefix == "module.")
         #expect(r.summary.contains("first convolution adapted: features.0.weight: 3 → 4 bands"), "\(r.summary)")
         try Self.expectClose(model.features[0].parameter("weight")!, e["conv4"]!, "adapted kernel")
         try Self.expectClose(try Self.output(model, e["x4"]!), e["y4"]!, "4-band output")
@@ -165,7 +178,7 @@ import Testing
         try PretrainedWeights.load(Self.fixture("tiny.safetensors"), into: one, options: .init(adaptFirstConv: true))
         try Self.expectClose(one.features[0].parameter("weight")!, e["conv1"]!, "1-band kernel")
 
-        let same = try PretrainedWeights.load(Self.fixture("tiny.pth"), into: try Self.tiny(), options: .init(adaptFirstConv: true))
+        let same = try Self.load("tiny.pth", try Self.tiny(), .init(adaptFirstConv: true))
         #expect(same.adapted.isEmpty && same.adaptationUnneeded)
         #expect(same.summary.contains("nothing to adapt"))
     }
@@ -185,7 +198,7 @@ import Testing
         let model = try Wrapped(bands: 3)
         let msg = Self.message { _ = try PretrainedWeights.load(Self.fixture("tiny.pth"), into: model) }
         #expect(msg.contains("loading into 'encoder.'") && msg.contains("2 missing: head.weight, head.bias"), "\(msg)")
-        let r = try PretrainedWeights.load(Self.fixture("tiny_lightning.ckpt"), into: model, options: .init(allowPartial: true))
+        let r = try Self.load("tiny_lightning.ckpt", model, .init(allowPartial: true))
         #expect(r.targetPrefix == "encoder." && r.strippedPrefix == "state_dict.model." && r.loaded == 20)
         let e = try Self.expected()
         try Self.expectClose(try Self.output(model.encoder, e["x3"]!), e["y3"]!, "encoder")
@@ -195,12 +208,11 @@ import Testing
         // fc.weight and fc.bias share their names with ResNet's, with other shapes: nothing fits, even partially.
         let model = try ResNet(.resnet18, inChannels: 3, numClasses: 3)
         for partial in [false, true] {
-            let msg = Self.message {
-                _ = try PretrainedWeights.load(Self.fixture("tiny.pth"), into: model, options: .init(allowPartial: partial))
-            }
+            let msg = Self.message { try Self.load("tiny.pth", model, .init(allowPartial: partial)) }
             #expect(msg.contains("none of its 20 tensors fits this model"), "\(msg)")
             #expect(msg.contains("same name, another shape: fc.weight: file [2, 16] vs model [3, 512]"), "\(msg)")
-            #expect(msg.contains("the file has features.0.weight") && msg.contains("the model expects conv1.weight"), "\(msg)")
+            #expect(msg.contains("the file has features.0.weight"), "\(msg)")
+            #expect(msg.contains("the model expects conv1.weight"), "\(msg)")
         }
         // With 2 classes fc.bias fits: a partial load takes it and says how little that is.
         let two = try ResNet(.resnet18, inChannels: 3, numClasses: 2)
@@ -208,7 +220,8 @@ import Testing
         #expect(msg.contains("1 of 122 model tensors would load; 100 missing: conv1.weight"), "\(msg)")
         #expect(msg.contains("18 unexpected: features.0.weight"), "\(msg)")
         let r = try PretrainedWeights.load(Self.fixture("tiny.pth"), into: two, options: .init(allowPartial: true))
-        #expect(r.summary.contains("loaded 1 of 122 tensors; 100 missing, 18 unexpected, 1 of another shape"), "\(r.summary)")
+        #expect(r.summary.contains("loaded 1 of 122 tensors; 100 missing, 18 unexpected, 1 of another shape"),
+                "\(r.summary)")
     }
 
     /// Broken files say what they are and that they are broken; files of other kinds say what is read instead.
@@ -225,8 +238,10 @@ import Testing
         let model = try Self.tiny()
         let before = try model.stateDict()["fc.weight"]!.clone()
         let cases: [(String, [UInt8], String)] = [
-            ("truncated.ckpt", Array(pth.prefix(pth.count / 2)), "is a torch.save archive (a zip) but cannot be read, so it is truncated or corrupt"),
-            ("truncated.safetensors", Array(st.prefix(st.count - 100)), "starts like a safetensors file but cannot be read, so it is truncated or corrupt"),
+            ("truncated.ckpt", Array(pth.prefix(pth.count / 2)),
+             "is a torch.save archive (a zip) but cannot be read, so it is truncated or corrupt"),
+            ("truncated.safetensors", Array(st.prefix(st.count - 100)),
+             "starts like a safetensors file but cannot be read, so it is truncated or corrupt"),
             ("notes.pth", Array("these are not weights\n".utf8), "is not a weights file Strata reads"),
             ("empty.pth", [], "is empty (0 bytes)"),
             ("legacy.pth", [0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20], "legacy torch.save file"),
@@ -238,7 +253,8 @@ import Testing
             #expect(msg.contains(want), "\(name): \(msg)")
             #expect(msg.contains(path), "\(name): the message names the file")
         }
-        let missing = Self.message { _ = try PretrainedWeights.load(dir.appendingPathComponent("nope.pth").path, into: model) }
+        let nope = dir.appendingPathComponent("nope.pth").path
+        let missing = Self.message { _ = try PretrainedWeights.load(nope, into: model) }
         #expect(missing.contains("no weights file at"), "\(missing)")
         let folder = Self.message { _ = try PretrainedWeights.load(dir.path, into: model) }
         #expect(folder.contains("is a folder"), "\(folder)")

@@ -12,8 +12,8 @@ import Testing
     @Test func aCopyOfTheTifAloneKeepsClassNamesAndColours() throws {
         let dir = try SharedData.tempDir("class-map-legend")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let grid = try GeoGrid(crs: try CRS(epsg: 32631), bounds: BoundingBox(minX: 600_000, minY: 4_000_000,
-                                                                              maxX: 600_400, maxY: 4_000_300), width: 40, height: 30)
+        let bounds = BoundingBox(minX: 600_000, minY: 4_000_000, maxX: 600_400, maxY: 4_000_300)
+        let grid = try GeoGrid(crs: try CRS(epsg: 32631), bounds: bounds, width: 40, height: 30)
         // Names with characters that metadata and XML must carry (comma, '=', '&', non-ASCII).
         let names = ["water", "forest", "built-up, dense", "crops=wheat & maize", "prairie humide"]
         let colors = [RGBA(0, 0, 255), RGBA(0, 128, 0), RGBA(200, 0, 0), RGBA(240, 220, 0), RGBA(120, 200, 160)]
@@ -24,7 +24,8 @@ import Testing
         try classes.withUnsafeBufferPointer { p in
             try files.write(window: PixelWindow(width: 40, height: 30), classes: p.baseAddress!, probabilities: nil)
         }
-        _ = try files.finish(model: "test", kind: "segmentation", inputs: [], settings: [:], seconds: 1, megapixels: 0.0012)
+        _ = try files.finish(model: "test", kind: "segmentation", inputs: [], settings: [:], seconds: 1,
+                             megapixels: 0.0012)
         try files.commit()
 
         let sidecar = try String(contentsOfFile: map + ".aux.xml", encoding: .utf8)

@@ -19,23 +19,25 @@ import Testing
     static func chips(in dir: URL) throws -> String {
         let root = dir.appendingPathComponent("chips")
         Runtime.manualSeed(3)
-        let grid = try GeoGrid(crs: try CRS(epsg: 32631), bounds: BoundingBox(minX: 500_000, minY: 5_000_000,
-                                                                              maxX: 500_160, maxY: 5_000_160), width: 16, height: 16)
+        let bounds = BoundingBox(minX: 500_000, minY: 5_000_000, maxX: 500_160, maxY: 5_000_160)
+        let grid = try GeoGrid(crs: try CRS(epsg: 32631), bounds: bounds, width: 16, height: 16)
+        let options = WriteOptions(format: .geoTIFF, compression: .none, tiled: false,
+                                   bandDescriptions: ["B1", "B2", "B3", "B4"], overviews: .none)
         for (c, name) in ["crops", "water"].enumerated() {
             let folder = root.appendingPathComponent(name)
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             for i in 0..<6 {
                 let image = try Tensor.randn([4, 16, 16]) + Double(c)
                 try RasterWriter.write(image, to: folder.appendingPathComponent("\(i).tif").path, grid: grid,
-                                       options: WriteOptions(format: .geoTIFF, compression: .none, tiled: false,
-                                                             bandDescriptions: ["B1", "B2", "B3", "B4"], overviews: .none))
+                                       options: options)
             }
         }
         return root.path
     }
 
     /// A one-epoch small-cnn config on `root`; `model` lines are added under `model:`.
-    static func config(in dir: URL, root: String, bands: [String]? = nil, model: [String], lr: Double = 0) throws -> String {
+    static func config(in dir: URL, root: String, bands: [String]? = nil, model: [String],
+                       lr: Double = 0) throws -> String {
         let text = """
         task: classification
         data:
@@ -75,12 +77,14 @@ import Testing
         let root = try Self.chips(in: dir)
         // A 10-class head and an extra tensor: fc is of another shape, aux.weight unexpected.
         let head10 = Self.fixture("smallcnn3_head10.pth")
-        let strict = try Self.train(try Self.config(in: dir, root: root, bands: ["B1", "B2", "B3"], model: ["weights: \(head10)"]),
+        let rgb = ["B1", "B2", "B3"]
+        let strict = try Self.train(try Self.config(in: dir, root: root, bands: rgb, model: ["weights: \(head10)"]),
                                     dir.appendingPathComponent("strict"))
         #expect(strict.status != 0)
         #expect(strict.output.contains("18 of 20 model tensors would load"), "\(strict.output)")
         #expect(strict.output.contains("1 unexpected: aux.weight"), "\(strict.output)")
-        #expect(strict.output.contains("2 of another shape: fc.weight: file [10, 128] vs model [2, 128]"), "\(strict.output)")
+        #expect(strict.output.contains("2 of another shape: fc.weight: file [10, 128] vs model [2, 128]"),
+                "\(strict.output)")
         #expect(strict.output.contains("model.weights_partial: true"), "\(strict.output)")
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("strict/last.ckpt").path))
 
@@ -88,7 +92,8 @@ import Testing
         let partial = try Self.train(try Self.config(in: dir, root: root, bands: ["B1", "B2", "B3"],
                                                      model: ["weights: \(head10)", "weights_partial: true"]), out)
         #expect(partial.status == 0, "\(partial.output)")
-        #expect(partial.output.contains("loaded 18 of 20 tensors; 0 missing, 1 unexpected, 2 of another shape"), "\(partial.output)")
+        #expect(partial.output.contains("loaded 18 of 20 tensors; 0 missing, 1 unexpected, 2 of another shape"),
+                "\(partial.output)")
         let file = try TorchPickle.load(head10)
         #expect(try Self.trained(out)["features.3.weight"]!.equal(file["features.3.weight"]!.to(.float32)),
                 "with lr 0 the trained convolution is the file's")
@@ -101,7 +106,8 @@ import Testing
                                                   model: ["weights: \(foreign)", "weights_partial: true"]),
                                   dir.appendingPathComponent("foreign"))
         #expect(none.status != 0)
-        #expect(none.output.contains("none of its 3 tensors fits this model (the file has conv1.weight"), "\(none.output)")
+        #expect(none.output.contains("none of its 3 tensors fits this model (the file has conv1.weight"),
+                "\(none.output)")
     }
 
     @Test(arguments: [("smallcnn3_lightning.ckpt", "state_dict.model.", 2), ("smallcnn3_ddp.pth", "module.", 0)])
@@ -129,12 +135,13 @@ import Testing
         let refused = try Self.train(try Self.config(in: dir, root: root, model: ["weights: \(weights)"]),
                                      dir.appendingPathComponent("refused"))
         #expect(refused.status != 0)
-        #expect(refused.output.contains("the first convolution features.0.weight was trained on 3 bands (weights [32, 3, 3, 3]) but the model takes 4"),
-                "\(refused.output)")
+        #expect(refused.output.contains("the first convolution features.0.weight was trained on 3 bands "
+                                        + "(weights [32, 3, 3, 3]) but the model takes 4"), "\(refused.output)")
         #expect(refused.output.contains("set model.adapt_first_conv: true"), "\(refused.output)")
 
         let out = dir.appendingPathComponent("adapted")
-        let r = try Self.train(try Self.config(in: dir, root: root, model: ["weights: \(weights)", "adapt_first_conv: true"]), out)
+        let adapt = try Self.config(in: dir, root: root, model: ["weights: \(weights)", "adapt_first_conv: true"])
+        let r = try Self.train(adapt, out)
         #expect(r.status == 0, "\(r.output)")
         #expect(r.output.contains("first convolution adapted: features.0.weight: 3 → 4 bands"), "\(r.output)")
         let conv = try TorchPickle.load(weights)["features.0.weight"]!.to(.float32)

@@ -61,7 +61,9 @@ public struct WeightLoadReport: Sendable, Equatable {
         if !missing.isEmpty { s += "; missing (kept initialised): \(Self.list(missing))" }
         if !unexpected.isEmpty { s += "; unexpected (ignored): \(Self.list(unexpected))" }
         if !mismatched.isEmpty { s += "; another shape (kept initialised): \(Self.list(mismatched))" }
-        if ignored > 0 { s += "; \(ignored) other tensor\(ignored == 1 ? "" : "s") of the file (training state) ignored" }
+        if ignored > 0 {
+            s += "; \(ignored) other tensor\(ignored == 1 ? "" : "s") of the file (training state) ignored"
+        }
         if !adapted.isEmpty { s += "; first convolution adapted: \(adapted.joined(separator: ", "))" }
         if adaptationUnneeded { s += "; first convolution already had the model's band count (nothing to adapt)" }
         return s
@@ -101,13 +103,15 @@ public struct WeightLoadReport: Sendable, Equatable {
 public enum PretrainedWeights {
     /// Reads `path` and loads it into `model` (see the type's documentation).
     @discardableResult
-    public static func load(_ path: String, into model: Module, options: WeightLoadOptions = .init()) throws -> WeightLoadReport {
+    public static func load(_ path: String, into model: Module,
+                            options: WeightLoadOptions = .init()) throws -> WeightLoadReport {
         try load(try WeightFile.read(path), into: model, options: options)
     }
 
     /// Loads the tensors of an already read file into `model`.
     @discardableResult
-    public static func load(_ file: WeightFile, into model: Module, options: WeightLoadOptions = .init()) throws -> WeightLoadReport {
+    public static func load(_ file: WeightFile, into model: Module,
+                            options: WeightLoadOptions = .init()) throws -> WeightLoadReport {
         let path = file.path
         let own = try model.stateDict(keepVars: true)
         var optional = Set<String>()
@@ -127,9 +131,15 @@ public enum PretrainedWeights {
             if name == firstConv, fs.count == ms.count, fs.count >= 3, fs[0] == ms[0], fs[1] != ms[1],
                Array(fs[2...]) == Array(ms[2...]) {
                 guard options.adaptFirstConv else {
-                    throw ModelError("\(path): the first convolution \(name) was trained on \(fs[1]) band\(fs[1] == 1 ? "" : "s") (weights \(fs)) but the model takes \(ms[1]) (\(ms)); set model.adapt_first_conv: true (WeightLoadOptions.adaptFirstConv) to adapt the kernel to \(ms[1]) bands (timm/smp rule: band i takes source band i mod \(fs[1]), scaled by \(fs[1])/\(ms[1])), or train on the \(fs[1]) bands the weights expect (data.bands)")
+                    throw ModelError(
+                        "\(path): the first convolution \(name) was trained on \(fs[1]) band\(fs[1] == 1 ? "" : "s") "
+                        + "(weights \(fs)) but the model takes \(ms[1]) (\(ms)); set model.adapt_first_conv: true "
+                        + "(WeightLoadOptions.adaptFirstConv) to adapt the kernel to \(ms[1]) bands (timm/smp rule: "
+                        + "band i takes source band i mod \(fs[1]), scaled by \(fs[1])/\(ms[1])), or train on the "
+                        + "\(fs[1]) bands the weights expect (data.bands)")
                 }
-                toLoad[name] = try FirstConv.adapt(try src.to(dst.dtype), toBands: ms[1], method: options.adaptation)
+                toLoad[name] = try FirstConv.adapt(try src.to(dst.dtype), toBands: ms[1],
+                                                   method: options.adaptation)
                 adapted.append("\(name): \(fs[1]) → \(ms[1]) bands (\(options.adaptation.rawValue))")
                 continue
             }
@@ -138,9 +148,13 @@ public enum PretrainedWeights {
         let provided = Set(mapping.pairs.map(\.model))
         let missing = own.keys.filter { !provided.contains($0) && !optional.contains($0) }
         guard !toLoad.isEmpty else {
-            var why = "the file has \(WeightLoadReport.list(file.stateDict.keys, limit: 4)); the model expects \(WeightLoadReport.list(own.keys, limit: 4))"
-            if !mismatched.isEmpty { why += "; same name, another shape: \(WeightLoadReport.list(mismatched, limit: 3))" }
-            throw ModelError("\(path): none of its \(file.stateDict.count) tensors fits this model (\(why)); these weights belong to another architecture, pick the model they were trained for")
+            var why = "the file has \(WeightLoadReport.list(file.stateDict.keys, limit: 4)); "
+                + "the model expects \(WeightLoadReport.list(own.keys, limit: 4))"
+            if !mismatched.isEmpty {
+                why += "; same name, another shape: \(WeightLoadReport.list(mismatched, limit: 3))"
+            }
+            throw ModelError("\(path): none of its \(file.stateDict.count) tensors fits this model (\(why)); "
+                             + "these weights belong to another architecture, pick the model they were trained for")
         }
         if !options.allowPartial && !(missing.isEmpty && unexpected.isEmpty && mismatched.isEmpty) {
             var parts = ["\(path) does not fit the model exactly (\(file.format.rawValue)"
@@ -148,9 +162,15 @@ public enum PretrainedWeights {
                          + (mapping.scope.isEmpty ? "" : ", loading into '\(mapping.scope)'") + ")"]
             parts.append("\(toLoad.count) of \(own.count) model tensors would load")
             if !missing.isEmpty { parts.append("\(missing.count) missing: \(WeightLoadReport.list(missing))") }
-            if !unexpected.isEmpty { parts.append("\(unexpected.count) unexpected: \(WeightLoadReport.list(unexpected))") }
-            if !mismatched.isEmpty { parts.append("\(mismatched.count) of another shape: \(WeightLoadReport.list(mismatched))") }
-            parts.append("set model.weights_partial: true (WeightLoadOptions.allowPartial) to load the tensors that fit and keep the model's initialisation for the rest, or pick the model these weights were trained for")
+            if !unexpected.isEmpty {
+                parts.append("\(unexpected.count) unexpected: \(WeightLoadReport.list(unexpected))")
+            }
+            if !mismatched.isEmpty {
+                parts.append("\(mismatched.count) of another shape: \(WeightLoadReport.list(mismatched))")
+            }
+            parts.append("set model.weights_partial: true (WeightLoadOptions.allowPartial) to load the tensors that "
+                         + "fit and keep the model's initialisation for the rest, or pick the model these weights were "
+                         + "trained for")
             throw ModelError(parts.joined(separator: "; "))
         }
         try model.load(stateDict: toLoad, strict: false)
@@ -193,7 +213,9 @@ struct KeyMapping {
                 let names = file.entries.filter { $0.key.hasPrefix(p) && $0.key.count > p.count }
                     .map { (String($0.key.dropFirst(p.count)), $0.value.shape) }
                 guard !names.isEmpty else {
-                    throw ModelError("\(path): no tensor name starts with the prefix '\(p)' (names look like \(WeightLoadReport.list(fileNames, limit: 3))); give another prefix or none to find it")
+                    throw ModelError("\(path): no tensor name starts with the prefix '\(p)' (names look like "
+                                     + "\(WeightLoadReport.list(fileNames, limit: 3))); give another prefix or none "
+                                     + "to find it")
                 }
                 order = [p]
                 under = [p: names]
@@ -211,7 +233,9 @@ struct KeyMapping {
         }
         var scopes = [""]
         for name in model.keys {
-            if let dot = name.firstIndex(of: "."), case let s = String(name[...dot]), !scopes.contains(s) { scopes.append(s) }
+            if let dot = name.firstIndex(of: "."), case let s = String(name[...dot]), !scopes.contains(s) {
+                scopes.append(s)
+            }
         }
         var best: KeyMapping? = nil
         var bestRank: (Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0)

@@ -5,10 +5,11 @@ import StrataTensor
 /// extension), read with StrataTensor's readers, and every failure reported: a file of another kind is told apart
 /// from a file of a known kind that is truncated or corrupt.
 ///
-/// | first bytes | kind | read as |
-/// |---|---|---|
-/// | `PK\u{3}\u{4}` (zip) | `torch.save` archive: `.pth`/`.pt` state dicts, Lightning `.ckpt`, DDP, `{"model": …}` | every tensor of the nested dicts/lists, dotted names (`state_dict.model.conv1.weight`) |
-/// | 8-byte length + `{` | safetensors: plain, Strata model weights (card in the metadata), Strata training checkpoints | the tensors; for a training checkpoint its model state |
+/// - A zip (`PK\u{3}\u{4}`): a `torch.save` archive (`.pth`/`.pt` state dicts, Lightning `.ckpt`, DDP
+///   checkpoints, `{"model": …}` dicts), read as every tensor of its nested dicts and lists with dotted names
+///   (`state_dict.model.conv1.weight`); other entries (epochs, hyper-parameters) are skipped.
+/// - An 8-byte length then `{`: safetensors, plain or Strata's own (model weights with their card in the metadata;
+///   training checkpoints, read as their model state).
 ///
 /// Legacy (pre-1.6) `torch.save` pickles and Keras HDF5 files are recognised and refused with the fix.
 public struct WeightFile {
@@ -35,28 +36,35 @@ public struct WeightFile {
         case .torchSave:
             let sd: StateDict
             do { sd = try TorchPickle.load(path) } catch {
-                throw ModelError("\(path) is a torch.save archive (a zip) but cannot be read, so it is truncated or corrupt: \(error); download it again or re-save it with torch.save(model.state_dict(), path)")
+                throw ModelError("\(path) is a torch.save archive (a zip) but cannot be read, so it is truncated or "
+                                 + "corrupt: \(error); download it again or re-save it with "
+                                 + "torch.save(model.state_dict(), path)")
             }
             guard !sd.isEmpty else {
-                throw ModelError("\(path) is a torch.save archive without any tensor (a TorchScript model from torch.jit.save, or a pickled object?); save the weights with torch.save(model.state_dict(), path)")
+                throw ModelError("\(path) is a torch.save archive without any tensor (a TorchScript model from "
+                                 + "torch.jit.save, or a pickled object?); save the weights with "
+                                 + "torch.save(model.state_dict(), path)")
             }
             return WeightFile(path: path, format: .torchSave, stateDict: sd, detail: nil)
         case .safetensors:
             let contents: SafeTensors.Contents
             do { contents = try SafeTensors.read(path) } catch {
-                throw ModelError("\(path) starts like a safetensors file but cannot be read, so it is truncated or corrupt: \(error); download it again or re-save it")
+                throw ModelError("\(path) starts like a safetensors file but cannot be read, so it is truncated or "
+                                 + "corrupt: \(error); download it again or re-save it")
             }
             if contents.metadata["strata"] != nil {
                 let ck: Checkpoint
                 do { ck = try Checkpoint.load(path) } catch {
                     throw ModelError("\(path) is a Strata training checkpoint that cannot be read: \(error)")
                 }
-                return WeightFile(path: path, format: .strataCheckpoint, stateDict: ck.model, detail: "epoch \(ck.epoch)")
+                return WeightFile(path: path, format: .strataCheckpoint, stateDict: ck.model,
+                                  detail: "epoch \(ck.epoch)")
             }
             if let json = contents.metadata[ModelWeights.metadataKey] {
                 let card: ModelCard
                 do { card = try ModelCard(json: json) } catch {
-                    throw ModelError("\(path): the model card in its safetensors metadata cannot be read: \(error)")
+                    throw ModelError("\(path): the model card in its safetensors metadata cannot be read: "
+                                     + "\(error)")
                 }
                 return WeightFile(path: path, format: .strataWeights, stateDict: StateDict(contents.ordered),
                                   detail: "\(card.architecture), \(card.inChannels) bands, \(card.numClasses) classes")
@@ -75,7 +83,8 @@ public struct WeightFile {
             throw ModelError("no weights file at \(path); check the path")
         }
         guard !isDir.boolValue else {
-            throw ModelError("\(path) is a folder, not a weights file; give the .pth, .pt, .ckpt or .safetensors file in it")
+            throw ModelError("\(path) is a folder, not a weights file; give the .pth, .pt, .ckpt or .safetensors "
+                             + "file in it")
         }
         let head: [UInt8]
         do {
@@ -86,17 +95,24 @@ public struct WeightFile {
             throw ModelError("cannot read \(path): \(error.localizedDescription); check its permissions")
         }
         guard !head.isEmpty else { throw ModelError("\(path) is empty (0 bytes): the download or save did not finish") }
-        if head.starts(with: [0x50, 0x4B]) && head.count >= 4 && [(3, 4), (5, 6)].contains(where: { head[2] == $0.0 && head[3] == $0.1 }) {
+        let zipMagic = head.count >= 4 && head[0] == 0x50 && head[1] == 0x4B
+            && ((head[2], head[3]) == (3, 4) || (head[2], head[3]) == (5, 6))  // a local file header / empty archive
+        if zipMagic {
             return .torchSave
         }
         if head[0] == 0x80 && head.count >= 2 && (2...5).contains(head[1]) {
-            throw ModelError("\(path) is a legacy torch.save file (PyTorch before 1.6, a bare pickle), which Strata does not read; re-save it with a current PyTorch: torch.save(torch.load(path), new_path)")
+            throw ModelError("\(path) is a legacy torch.save file (PyTorch before 1.6, a bare pickle), which "
+                             + "Strata does not read; re-save it with a current PyTorch: "
+                             + "torch.save(torch.load(path), new_path)")
         }
         if head.starts(with: [0x89, 0x48, 0x44, 0x46]) {
-            throw ModelError("\(path) is an HDF5 (Keras) weights file; model.weights reads PyTorch (.pth, .pt, .ckpt) and safetensors files (Keras So2Sat weights load with So2SatKerasWeights)")
+            throw ModelError("\(path) is an HDF5 (Keras) weights file; model.weights reads PyTorch (.pth, .pt, "
+                             + ".ckpt) and safetensors files (So2Sat's Keras weights load with So2SatResNetV2.loadKerasWeights)")
         }
         if head.count >= 9 && head[8] == UInt8(ascii: "{") { return .safetensors }
         let shown = head.prefix(8).map { String(format: "%02x", $0) }.joined(separator: " ")
-        throw ModelError("\(path) is not a weights file Strata reads: neither a torch.save archive (.pth, .pt, .ckpt: a zip) nor safetensors (it starts with bytes \(shown)); convert it with PyTorch: torch.save(state_dict, 'weights.pth')")
+        throw ModelError("\(path) is not a weights file Strata reads: neither a torch.save archive (.pth, .pt, "
+                         + ".ckpt: a zip) nor safetensors (it starts with bytes \(shown)); convert it with PyTorch: "
+                         + "torch.save(state_dict, 'weights.pth')")
     }
 }

@@ -164,7 +164,8 @@ public struct TrainConfig: Sendable {
         weightsPartial = try m.bool("weights_partial", default: false)!
         adaptFirstConv = try m.bool("adapt_first_conv", default: false)!
         if modelWeights == nil && (weightsPartial || adaptFirstConv) {
-            throw ConfigError("model.\(weightsPartial ? "weights_partial" : "adapt_first_conv") applies to model.weights, which is not set; give model.weights or drop the key")
+            let key = weightsPartial ? "weights_partial" : "adapt_first_conv"
+            throw ConfigError("model.\(key) applies to model.weights, which is not set; give model.weights or drop the key")
         }
         zeroInitResidual = try m.bool("zero_init_residual", default: false)!
         try m.finish()

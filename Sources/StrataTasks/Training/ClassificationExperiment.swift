@@ -49,7 +49,9 @@ public final class ClassificationExperiment {
             }
             try resnet.zeroInitResiduals()
         }
-        if let w = c.modelWeights { try Self.loadPretrained(w, into: model, options: c.weightLoadOptions) }
+        if let w = c.modelWeights {
+            try Self.loadPretrained(w, into: model, options: c.weightLoadOptions)
+        }
 
         let trainPipe = try InputPipeline(card: card, augmentations: c.data.augment)
         let evalPipe = try InputPipeline(card: card)
