@@ -36,9 +36,9 @@ public struct WeightFile {
         case .torchSave:
             let sd: StateDict
             do { sd = try TorchPickle.load(path) } catch {
-                throw ModelError("\(path) is a torch.save archive (a zip) but cannot be read, so it is truncated or "
-                                 + "corrupt: \(error); download it again or re-save it with "
-                                 + "torch.save(model.state_dict(), path)")
+                throw ModelError("\(path) is a torch.save archive (a zip) but cannot be read: \(error); the file is "
+                                 + "truncated or corrupt (download it again), or holds Python objects Strata's reader "
+                                 + "does not rebuild (save just the weights: torch.save(model.state_dict(), path))")
             }
             guard !sd.isEmpty else {
                 throw ModelError("\(path) is a torch.save archive without any tensor (a TorchScript model from "
