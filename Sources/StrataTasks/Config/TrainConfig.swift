@@ -1,4 +1,5 @@
 import Foundation
+import StrataModels
 
 /// Everything `strata train` needs, read from YAML (+ `--set key=value` overrides) and validated: unknown keys
 /// and bad values are errors naming the key and what is allowed.
@@ -89,6 +90,10 @@ public struct TrainConfig: Sendable {
     public var data: Data
     public var model = "resnet18"
     public var modelWeights: String?
+    /// `model.weights_partial`: load the tensors of `model.weights` that fit, keep the rest initialised.
+    public var weightsPartial = false
+    /// `model.adapt_first_conv`: adapt the first convolution of `model.weights` to the data's band count.
+    public var adaptFirstConv = false
     /// ResNet (and ResNet-encoder) models: start every residual block as the identity (last BN weight 0).
     public var zeroInitResidual = false
     public var trainer = Trainer()
@@ -156,6 +161,12 @@ public struct TrainConfig: Sendable {
         let m = try r.section("model")
         model = try m.string("name", default: "resnet18", allowed: models)!
         modelWeights = try m.string("weights")
+        weightsPartial = try m.bool("weights_partial", default: false)!
+        adaptFirstConv = try m.bool("adapt_first_conv", default: false)!
+        if modelWeights == nil && (weightsPartial || adaptFirstConv) {
+            let key = weightsPartial ? "weights_partial" : "adapt_first_conv"
+            throw ConfigError("model.\(key) applies to model.weights, which is not set; give model.weights or drop the key")
+        }
         zeroInitResidual = try m.bool("zero_init_residual", default: false)!
         try m.finish()
 
@@ -194,5 +205,12 @@ public struct TrainConfig: Sendable {
         try sc.finish()
         try t.finish()
         try r.finish()
+    }
+}
+
+extension TrainConfig {
+    /// How `model.weights` is loaded: `model.weights_partial` and `model.adapt_first_conv`.
+    public var weightLoadOptions: WeightLoadOptions {
+        WeightLoadOptions(allowPartial: weightsPartial, adaptFirstConv: adaptFirstConv)
     }
 }

@@ -49,7 +49,9 @@ public final class ClassificationExperiment {
             }
             try resnet.zeroInitResiduals()
         }
-        if let w = c.modelWeights { try Self.loadPretrained(w, into: model) }
+        if let w = c.modelWeights {
+            try Self.loadPretrained(w, into: model, options: c.weightLoadOptions)
+        }
 
         let trainPipe = try InputPipeline(card: card, augmentations: c.data.augment)
         let evalPipe = try InputPipeline(card: card)
@@ -98,14 +100,11 @@ public final class ClassificationExperiment {
         return n
     }
 
-    static func loadPretrained(_ path: String, into model: Module) throws {
-        let sd: StateDict
-        if path.hasSuffix(".safetensors") || path.hasSuffix(".ckpt") {
-            if let ck = try? Checkpoint.load(path) { sd = ck.model } else { sd = try ModelWeights.read(path).stateDict }
-        } else {
-            sd = try TorchPickle.load(path)
-        }
-        try model.load(stateDict: sd, strict: false)
+    /// Loads `model.weights` (any layout `PretrainedWeights` reads) and prints what loaded; a file that does not
+    /// fit fails unless `options` allow a partial load or a first-convolution adaptation.
+    static func loadPretrained(_ path: String, into model: Module, options: WeightLoadOptions) throws {
+        let report = try PretrainedWeights.load(path, into: model, options: options)
+        print("model.\(report.summary)")
     }
 
     /// The pure-compute baseline of `bench/train-eurosat`: reads and normalises one epoch of training batches and

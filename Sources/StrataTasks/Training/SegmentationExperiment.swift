@@ -69,7 +69,9 @@ public final class SegmentationExperiment {
                              extra: ["labels": labels, "label_attribute": c.data.labelAttribute ?? "",
                                      "ignore_index": String(c.data.ignoreIndex)])
         model = try ModelRegistry.make(name: c.model, inChannels: card.inChannels, numClasses: card.numClasses)
-        if let w = c.modelWeights { try ClassificationExperiment.loadPretrained(w, into: model) }
+        if let w = c.modelWeights {
+            try ClassificationExperiment.loadPretrained(w, into: model, options: c.weightLoadOptions)
+        }
 
         train = GeoLoaderSource(try GeoDataLoader(dataset: joint, sampler: trainSampler, batchSize: c.data.batchSize,
                                                   workers: c.data.workers, shuffle: true, seed: c.trainer.seed),
