@@ -80,6 +80,23 @@ import Testing
         #expect(throws: ModelError.self) { try model.encodeImage(Tensor.randn([1, 3, 100, 96])) }
     }
 
+    /// The ResNet's attention-pool embedding is resized for other multiples of 32 (an extension over open_clip,
+    /// which has no reference here): the output keeps its shape and scale; other sizes fail clearly.
+    @Test func resnetRunsAtOtherSizes() throws {
+        let model = try CLIPWeights.load(Self.path("clip_rn50.safetensors"), activation: .gelu)
+        let p = try Self.parity()
+        try Torch.noGrad {
+            Runtime.manualSeed(5)
+            let x = try Tensor.randn([2, 3, 128, 160])    // the statistics the BatchNorms were calibrated on
+            let f = try model.encodeImage(x)
+            #expect(f.shape == [2, 32])
+            let ratio = try ModelFixtures.maxAbs(f) / ModelFixtures.maxAbs(p["rn50.image_features"]!)
+            #expect(ratio > 0.2 && ratio < 5, "features at 128×160 are \(ratio)× those at 96×96")
+            #expect(throws: ModelError.self) { try model.encodeImage(Tensor.randn([1, 3, 100, 96])) }
+            #expect(throws: ModelError.self) { try model.encodeImage(Tensor.randn([1, 4, 96, 96])) }
+        }
+    }
+
     /// The same weights from safetensors, .pth, .bin, a DDP `module.` .pt and a Lightning .ckpt under `model.`
     /// (beside other tensors) give open_clip's outputs; float16 weights load into the float32 model.
     @Test func everyFileKindLoadsTheSameWeights() throws {
