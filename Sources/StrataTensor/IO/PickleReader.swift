@@ -209,7 +209,15 @@ struct PickleMachine {
             case 0x52, 0x81:                                            // REDUCE, NEWOBJ
                 let args = try pop(), callable = try pop()
                 stack.append(try call(callable, args.elements ?? [args]))
-            case 0x62: _ = try pop()                                    // BUILD: attribute state, not needed
+            case 0x62:                                                  // BUILD
+                // A dict state becomes the object's last argument (TorchScript modules keep their parameters and
+                // submodules there); other states (OrderedDict attributes, slot tuples) are not needed.
+                let state = try pop(), obj = try pop()
+                if case .object(let name, let args) = obj, case .dict = state {
+                    stack.append(.object(name, args + [state]))
+                } else {
+                    stack.append(obj)
+                }
             case 0x51: stack.append(try persistentLoad(try pop()))      // BINPERSID
             case 0x50: stack.append(try persistentLoad(.string(try line())))  // PERSID
             case 0x30: _ = try pop()                                    // POP
