@@ -10,9 +10,9 @@ import StrataTestSupport
 
     /// Tolerance of the class probabilities against the original Keras model's (real weights, real chips), relative
     /// to the largest probability: TensorFlow and libtorch kernels sum float32 convolutions in different orders
-    /// through 20 layers with O(1) activations (~1e-6 observed); 1e-4 still fails PyTorch's default BN ε (1e-5)
-    /// in place of Keras's 1e-3 (`brokenVariantFailsTheTolerance`).
-    static let parity = Parity("So2SatResNetV2", rtol: 1e-4)
+    /// through 20 layers; `make test-kernels` saw at most 1.4e-5 (oneDNN limited to AVX2). 2e-4 leaves a factor
+    /// 15 and still fails PyTorch's default BN ε (1e-5) in place of Keras's 1e-3 (`brokenVariantFailsTheTolerance`).
+    static let parity = Parity("So2SatResNetV2", rtol: 2e-4)
 
     static func kerasModel() throws -> So2SatResNetV2 {
         let m = try So2SatResNetV2()

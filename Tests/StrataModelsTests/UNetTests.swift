@@ -8,11 +8,12 @@ import Testing
     static let encoders: [(String, ResNet.Depth)] = [("unet-resnet18", .resnet18), ("unet-resnet34", .resnet34),
                                                      ("unet-resnet50", .resnet50)]
 
-    /// Tolerance of the smp forward comparisons: float32 through encoder, decoder and head (up to ~70 layers,
-    /// bilinear-free nearest upsampling) with CPU-dependent summation order; the fixtures keep every stage O(1)
-    /// (models.py prints the scales), so ~1e-6 relative is expected. 1e-4 keeps two orders of margin and fails a
-    /// single transposed 3×3 decoder kernel (`brokenVariantFailsTheTolerance`).
-    static let parity = Parity("UNet", rtol: 1e-4)
+    /// Tolerance of the smp forward comparisons: float32 through encoder, decoder and head (up to ~70 layers)
+    /// whose summation order depends on the CPU kernels; the fixtures keep every stage O(1) (models.py prints the
+    /// scales), and `make test-kernels` saw at most 2.0e-5 (UNet-ResNet50, oneDNN limited to AVX2 on an AVX-512
+    /// CPU). 2e-4 leaves a factor 10 and still fails one transposed 3×3 decoder kernel by a factor ~4000
+    /// (`brokenVariantFailsTheTolerance`).
+    static let parity = Parity("UNet", rtol: 2e-4)
 
     /// Names, order and shapes equal `smp.Unet("resnetXX", in_channels=13, classes=5)`'s state dict.
     @Test(arguments: encoders)

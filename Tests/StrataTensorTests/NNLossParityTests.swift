@@ -8,7 +8,7 @@ import Testing
 /// multiclass DiceLoss, torchvision's sigmoid_focal_loss, softmax focal with per-class α).
 @Suite struct NNLossParityTests {
     /// Tolerance of each loss value and input gradient, relative to its largest value: float32 reductions over
-    /// a few hundred elements on O(1) inputs (~1e-7 relative observed).
+    /// a few hundred elements on O(1) inputs (`make test-kernels` saw at most 2.2e-7: a factor 45 of margin).
     static let parity = Parity("NNLossParity", rtol: 1e-5)
 
     typealias LossFn = @Sendable (Tensor, Tensor, [String: Tensor]) throws -> Tensor
