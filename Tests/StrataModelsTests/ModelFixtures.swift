@@ -23,15 +23,17 @@ enum ModelFixtures {
     private static let subT = Op("aten::sub", "Tensor"), absOp = Op("aten::abs"), maxOp = Op("aten::max")
 
     static let chirp = 65521
-    private static let mulT = Op("aten::mul", "Tensor"), addT = Op("aten::add", "Tensor"), remS = Op("aten::remainder", "Scalar")
+    private static let mulT = Op("aten::mul", "Tensor"), addT = Op("aten::add", "Tensor")
+    private static let remS = Op("aten::remainder", "Scalar")
 
-    /// `sin(2π·(j² mod 65521)/65521 + (j·a + i·b))` for j in 0..<n, float64 — the same aten operators in the same
-    /// order as the Python side (models.py `formula` says why the quadratic phase is there).
+    /// `sin(2π·(j² mod 65521)/65521 + (j·a + i·b))` for j in 0..<n, float64 — the same aten operators in the
+    /// same order as the Python side (models.py `formula` says why the quadratic phase is there).
     static func formula(_ n: Int, _ i: Int, a: Double = 0.731, b: Double = 0.917) throws -> Tensor {
         let j = try Tensor.arange(0, Double(n), step: 1, .init(dtype: .int64))
         let square = try remS.tensor([.tensor(mulT.tensor([.tensor(j), .tensor(j)])), .int(chirp)])
         let phase = try mulS.tensor([.tensor(square.to(.float64)), .double(2 * Double.pi / Double(chirp))])
-        let linear = try addS.tensor([.tensor(mulS.tensor([.tensor(j.to(.float64)), .double(a)])), .double(Double(i) * b)])
+        let ja = try mulS.tensor([.tensor(j.to(.float64)), .double(a)])
+        let linear = try addS.tensor([.tensor(ja), .double(Double(i) * b)])
         return try sinOp.tensor([.tensor(addT.tensor([.tensor(phase), .tensor(linear)]))])
     }
     static func affine(_ t: Tensor, _ mul: Double, _ add: Double) throws -> Tensor {
@@ -51,7 +53,9 @@ enum ModelFixtures {
             sd[key] = t
             calibrated += 1
         }
-        guard calibrated > 0 else { throw TorchError("models_parity.safetensors has no bn.\(arch).* entries; rerun scripts/make-fixtures") }
+        guard calibrated > 0 else {
+            throw TorchError("models_parity.safetensors has no bn.\(arch).* entries; rerun scripts/make-fixtures")
+        }
         try breaking?(&sd)
         try model.load(stateDict: sd)
     }

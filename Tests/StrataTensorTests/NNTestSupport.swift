@@ -48,8 +48,8 @@ final class ParityRun {
     func close(_ actual: Tensor?, _ expected: Tensor?, _ what: String,
                sourceLocation: SourceLocation = #_sourceLocation) throws -> Bool {
         guard let actual, let expected else {
-            Issue.record("\(what): missing tensor (actual \(actual == nil ? "nil" : "set"), expected \(expected == nil ? "nil" : "set"))",
-                         sourceLocation: sourceLocation)
+            let state = "actual \(actual == nil ? "nil" : "set"), expected \(expected == nil ? "nil" : "set")"
+            Issue.record("\(what): missing tensor (\(state))", sourceLocation: sourceLocation)
             return false
         }
         guard actual.shape == expected.shape else {
@@ -59,8 +59,8 @@ final class ParityRun {
         let rel = try Self.relative(actual, expected)
         worst = max(worst, rel)
         guard rel <= parity.rtol else {
-            Issue.record("\(what): max |Δ| / max |reference| = \(rel) exceeds \(parity.suite)'s tolerance \(parity.rtol)",
-                         sourceLocation: sourceLocation)
+            let tolerance = "\(parity.suite)'s tolerance \(parity.rtol)"
+            Issue.record("\(what): max |Δ| / max |reference| = \(rel) exceeds \(tolerance)", sourceLocation: sourceLocation)
             return false
         }
         return true

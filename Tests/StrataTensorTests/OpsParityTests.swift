@@ -9,8 +9,8 @@ import Testing
 /// Tolerance (`OpsParity.parity`, stated once): `max|a − b| ≤ 1e-5 · max|b|` over the finite elements of each
 /// tensor — relative to the output's scale, so near-zero elements do not demand impossible relative accuracy and
 /// large ones get no looser bound than the rest; one float32 op (or its gradient) on O(1) inputs differs between
-/// CPU kernels by a few ulps (`make test-kernels` saw at most 5.9e-7). NaN must match NaN and infinities must match exactly. Integer and bool outputs must
-/// match exactly. Shapes and dtypes must match exactly.
+/// CPU kernels by a few ulps (`make test-kernels` saw at most 5.9e-7). NaN must match NaN and infinities must
+/// match exactly. Integer and bool outputs must match exactly. Shapes and dtypes must match exactly.
 @Suite struct OpsParityTests {
     @Test(arguments: OpsParityCases.all.keys.sorted())
     func parity(op: String) throws {
@@ -92,13 +92,14 @@ enum OpsParity {
             return 0
         }
         let special = zip(a, b).enumerated().filter { !$0.element.1.isFinite || !$0.element.0.isFinite }
-        let badSpecial = special.filter { ($0.element.0.isNaN && $0.element.1.isNaN) == false && $0.element.0 != $0.element.1 }
+        let badSpecial = special.filter { e in !(e.element.0.isNaN && e.element.1.isNaN) && e.element.0 != e.element.1 }
         #expect(badSpecial.isEmpty, "\(what): NaN/infinity mismatch at index \(badSpecial.first?.offset ?? 0)",
                 sourceLocation: sourceLocation)
         let finite = zip(a, b).filter { $0.0.isFinite && $0.1.isFinite }
         let m = Parity.maxima(finite.map(\.0), finite.map(\.1))
         let rel = Parity.relative(maxAbsDiff: m.maxAbsDiff, scale: m.scale)
-        #expect(rel <= parity.rtol, "\(what): max |Δ| / max |expected| = \(rel) exceeds \(parity.rtol)", sourceLocation: sourceLocation)
+        #expect(rel <= parity.rtol, "\(what): max |Δ| / max |expected| = \(rel) exceeds \(parity.rtol)",
+                sourceLocation: sourceLocation)
         return rel
     }
 }
