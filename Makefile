@@ -22,3 +22,9 @@ fixtures:
 
 clean:
 	rm -rf .build demo-output
+
+# Reruns only the parity suites under each CPU kernel setting (ATEN_CPU_CAPABILITY=default/avx2/avx512 where the CPU
+# has it, ONEDNN_MAX_CPU_ISA=AVX2) and prints per suite the worst relative difference and its tolerance.
+.PHONY: test-kernels
+test-kernels: setup
+	@SWIFT="$(SWIFT)" scripts/test-kernels

@@ -151,6 +151,7 @@ public final class Trainer {
             if let n = options.gradClipNorm { _ = try GradClip.clipGradNorm(model.parameters(), maxNorm: n) }
             try optimizer.step()
             globalStep += 1
+            TestHooks.afterOptimizerStep(globalStep)
             total += value * Double(weight)
             seen += weight
             progress?.advance(Double(batch.count), extra: String(format: "loss %.4f", total / Double(seen)))
