@@ -131,35 +131,13 @@ extension Raster {
         return view
     }
 
-    /// Band lists, source nodata, destination nodata and INIT_DEST for a warp (shared by both warp modes).
+    /// Band lists, per-band source nodata, destination nodata and INIT_DEST for a warp (shared by both warp modes,
+    /// built by `WarpOptions` like the training reader's).
     func fillWarpBands(_ wo: UnsafeMutablePointer<GDALWarpOptions>, bands list: [Int], infos all: [BandInfo],
                        type: PixelType, fill: Double?, scale: (x: Double, y: Double)?) {
-        if let scale {
-            wo.pointee.papszWarpOptions = CSLSetNameValue(wo.pointee.papszWarpOptions, "XSCALE", "\(scale.x)")
-            wo.pointee.papszWarpOptions = CSLSetNameValue(wo.pointee.papszWarpOptions, "YSCALE", "\(scale.y)")
-        }
         let infos = list.map { all[$0 - 1] }
-        wo.pointee.nBandCount = Int32(list.count)
-        let srcBands = CPLMalloc(MemoryLayout<Int32>.size * list.count)!.assumingMemoryBound(to: Int32.self)
-        let dstBands = CPLMalloc(MemoryLayout<Int32>.size * list.count)!.assumingMemoryBound(to: Int32.self)
-        for (i, b) in list.enumerated() { srcBands[i] = Int32(b); dstBands[i] = Int32(i + 1) }
-        wo.pointee.panSrcBands = srcBands
-        wo.pointee.panDstBands = dstBands
-        if infos.contains(where: { $0.nodata != nil }) {
-            let src = CPLMalloc(MemoryLayout<Double>.size * list.count)!.assumingMemoryBound(to: Double.self)
-            // A band without nodata gets a value no pixel can hold, so nothing in it is treated as missing.
-            for (i, info) in infos.enumerated() { src[i] = info.nodata ?? -1.0e300 }
-            wo.pointee.padfSrcNoDataReal = src
-        }
-        let raw = rawFill(infos, type: type, fill: fill)
-        if raw.contains(where: { $0 != nil }) {
-            let d = CPLMalloc(MemoryLayout<Double>.size * list.count)!.assumingMemoryBound(to: Double.self)
-            for (i, v) in raw.enumerated() { d[i] = v ?? 0 }
-            wo.pointee.padfDstNoDataReal = d
-            wo.pointee.papszWarpOptions = CSLSetNameValue(wo.pointee.papszWarpOptions, "INIT_DEST", "NO_DATA")
-        } else {
-            wo.pointee.papszWarpOptions = CSLSetNameValue(wo.pointee.papszWarpOptions, "INIT_DEST", "0")
-        }
+        WarpOptions.setBands(wo, bands: list, sourceNodata: infos.map(\.nodata),
+                             destinationNodata: rawFill(infos, type: type, fill: fill), scale: scale)
     }
 
     /// The raster's bounds in `target` (densified), cached per target CRS; nil when they cannot be transformed.
@@ -181,22 +159,12 @@ extension Raster {
         return (native.x / res.x, native.y / res.y)
     }
 
-    /// GDAL's suggested pixel size for this raster reprojected to `target` (cached per CRS pair).
+    /// GDAL's suggested pixel size for this raster reprojected to `target` (cached per CRS pair; computed by
+    /// `WarpOptions.suggestedResolution`, as `WindowReader.suggestedResolution` does).
     public func suggestedResolution(in target: CRS, srcCRS: CRS) -> (x: Double, y: Double)? {
         let key = "\(target.wkt)\u{0}\(srcCRS.wkt)"
         if let r = suggestedResolutions[key] { return r }
-        let opts = ["SRC_SRS=\(srcCRS.wkt)", "DST_SRS=\(target.wkt)"]
-        let (found, _) = GDAL.capturing { () -> (x: Double, y: Double)? in
-            GDAL.withOptions(opts) { o -> (x: Double, y: Double)? in
-                guard let t = GDALCreateGenImgProjTransformer2(handle, nil, o) else { return nil }
-                defer { GDALDestroyGenImgProjTransformer(t) }
-                var gt = [Double](repeating: 0, count: 6)
-                var w: Int32 = 0, h: Int32 = 0
-                guard GDALSuggestedWarpOutput(handle, GDALGenImgProjTransform, t, &gt, &w, &h) == CE_None,
-                      gt[1] != 0, gt[5] != 0 else { return nil }
-                return (abs(gt[1]), abs(gt[5]))
-            }
-        }
+        let found = WarpOptions.suggestedResolution(handle, sourceWKT: srcCRS.wkt, target: target).resolution
         if let found { suggestedResolutions[key] = found }
         return found
     }

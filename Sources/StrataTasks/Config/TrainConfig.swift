@@ -1,4 +1,5 @@
 import Foundation
+import StrataTensor
 
 /// Everything `strata train` needs, read from YAML (+ `--set key=value` overrides) and validated: unknown keys
 /// and bad values are errors naming the key and what is allowed.
@@ -85,7 +86,8 @@ public struct TrainConfig: Sendable {
         public var scheduler = Scheduler()
     }
 
-    public var task = "classification"
+    /// What is trained (`task:`; `multilabel` and `multi-label` both name `.multilabel`).
+    public var task: TaskKind = .classification
     public var data: Data
     public var model = "resnet18"
     public var modelWeights: String?
@@ -94,7 +96,15 @@ public struct TrainConfig: Sendable {
     public var trainer = Trainer()
     public var output: String
 
-    public static let tasks = ["classification", "multilabel", "segmentation"]
+    /// The tasks `strata train` can run (the other `TaskKind`s have no experiment yet).
+    public static let trainableTasks: [TaskKind] = [.classification, .multilabel, .segmentation]
+    /// Their names as configs write them (`multilabel` for `.multilabel`).
+    public static let tasks = trainableTasks.map { $0 == .multilabel ? "multilabel" : $0.rawValue }
+    /// `data:` keys that only segmentation (`dataset: raster`) reads, and keys that only chip datasets read: each is
+    /// rejected for the other kind of task rather than silently ignored.
+    public static let segmentationOnlyKeys = ["images", "labels", "label_attribute", "class_map", "chip_size", "sampling",
+                                              "chips_per_epoch", "val_chips", "ignore_index"]
+    public static let chipOnlyKeys = ["split", "split_dir"]
     public static let optimizers = ["sgd", "adam", "adamw", "nadam", "rmsprop"]
     public static let schedulers = ["none", "step", "multistep", "exponential", "cosine", "onecycle", "plateau"]
     public static let normalizations = ["meanstd", "scale", "minmax", "none"]
@@ -104,7 +114,12 @@ public struct TrainConfig: Sendable {
     /// Parses and validates. `datasets` and `models` are the known names (for error messages).
     public init(_ tree: ConfigTree, datasets: [String], models: [String]) throws {
         let r = tree.reader()
-        task = try r.string("task", default: "classification", allowed: Self.tasks)!
+        let taskName = try r.string("task", default: "classification")!
+        guard let kind = TaskKind(name: taskName), Self.trainableTasks.contains(kind) else {
+            let known = TaskKind(name: taskName).map { " ('\($0.rawValue)' has no training experiment yet)" } ?? ""
+            throw ConfigError("task: '\(taskName)' is not allowed\(known); allowed values: \(Self.tasks.joined(separator: ", "))")
+        }
+        task = kind
         output = try r.string("output", default: "runs/strata-run")!
 
         let d = try r.section("data")
@@ -133,6 +148,9 @@ public struct TrainConfig: Sendable {
             throw ConfigError("data.normalize: mean has \(m.count) values but std has \(sd.count)")
         }
         data.indices = try d.strings("indices", default: [])!
+        if !data.indices.isEmpty {
+            throw ConfigError("data.indices: spectral indices as extra input bands are not supported by `strata train` yet (a model trained on them could not be fed by `strata predict`, which reads bands from files); remove data.indices, or add the index as a band of your rasters")
+        }
         data.augment = try d.strings("augment", default: [])!
         for a in data.augment where !Self.augmentations.contains(a) {
             throw ConfigError("data.augment: '\(a)' is not allowed; allowed values: \(Self.augmentations.joined(separator: ", "))")
@@ -152,6 +170,15 @@ public struct TrainConfig: Sendable {
         data.valChips = try d.int("val_chips", default: 128, min: 0)!
         data.ignoreIndex = try d.int("ignore_index", default: 255)!
         try d.finish()
+        let given = Self.segmentationOnlyKeys + Self.chipOnlyKeys + ["root"]
+        let present = Set(given.filter { d.has($0) })
+        if task == .segmentation {
+            if let k = Self.chipOnlyKeys.first(where: present.contains) {
+                throw ConfigError("data.\(k): segmentation draws its training and validation chips from data.images (data.chips_per_epoch, data.val_chips, different seeds); a split of a chip dataset does not apply — remove data.\(k)")
+            }
+        } else if let k = Self.segmentationOnlyKeys.first(where: present.contains) {
+            throw ConfigError("data.\(k) is a segmentation setting (task: segmentation, dataset: raster) and does nothing for task: \(task.rawValue); remove it or set task: segmentation")
+        }
 
         let m = try r.section("model")
         model = try m.string("name", default: "resnet18", allowed: models)!

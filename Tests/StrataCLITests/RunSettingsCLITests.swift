@@ -1,0 +1,196 @@
+import Foundation
+import StrataGeo
+import StrataTensor
+import StrataTestSupport
+import Testing
+
+/// What a user expects around a run, through the `strata` binary: the config as run (after `--set` and `--output`)
+/// is stored and reused by `strata evaluate`, `--print-config` and `--version` answer without running, and every
+/// config key either works or is rejected with a message naming it.
+@Suite(.serialized) struct RunSettingsCLITests {
+    /// A folder dataset of 2 × 8 real EuroSAT-MS chips (symlinks), so a run takes seconds.
+    static func chipFolder(in dir: URL) throws -> URL {
+        let root = dir.appendingPathComponent("chips")
+        for (cls, src) in [("forest", "Forest"), ("water", "SeaLake")] {
+            let d = root.appendingPathComponent(cls)
+            try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+            for n in 1...8 {
+                try FileManager.default.createSymbolicLink(
+                    at: d.appendingPathComponent("\(cls)-\(n).tif"),
+                    withDestinationURL: URL(fileURLWithPath: try SharedData.path("eurosat-ms/eurosat/\(src)/\(src)_\(n).tif")))
+            }
+        }
+        return root
+    }
+
+    /// A classification config whose `data.root` does not exist and whose split seed is 0: only the `--set`
+    /// overrides make it run.
+    static func config(in dir: URL, extra: String = "") throws -> String {
+        let url = dir.appendingPathComponent("train.yaml")
+        try """
+        task: classification
+        data:
+          dataset: folder
+          root: \(dir.appendingPathComponent("missing").path)
+          batch_size: 4
+          workers: 0
+          split: {train: 0.5, val: 0.5, seed: 0}
+          normalize: {method: meanstd, scale: 10000}
+        \(extra)
+        model: {name: small-cnn}
+        trainer: {epochs: 1, seed: 3, threads: 1, deterministic: true}
+        output: runs/unused
+        """.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    static func json(_ url: URL) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+    }
+
+    @Test(.enabled(if: SharedData.shouldRun)) func evaluateUsesTheResolvedConfig() throws {
+        let dir = try SharedData.tempDir("strata-resolved")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let root = try Self.chipFolder(in: dir).path
+        let config = try Self.config(in: dir)
+        let run = dir.appendingPathComponent("run")
+        let sets = ["--set", "data.root=\(root)", "--set", "data.split.seed=5"]
+
+        // --print-config shows the config as it would run, and runs nothing.
+        let shown = try StrataBinary.run(["train", "--config", config, "--output", run.path, "--print-config"] + sets)
+        #expect(shown.status == 0, "\(shown.output)")
+        #expect(shown.output.contains("root: \(root)") && shown.output.contains("seed: 5")
+                && shown.output.contains("output: \(run.path)"), "\(shown.output)")
+        #expect(!FileManager.default.fileExists(atPath: run.path))
+
+        let train = try StrataBinary.run(["train", "--config", config, "--output", run.path, "--no-progress"] + sets)
+        #expect(train.status == 0, "strata train failed:\n\(train.output)")
+        let stored = try String(contentsOf: run.appendingPathComponent("config.yaml"), encoding: .utf8)
+        #expect(stored.contains("root: \(root)") && stored.contains("seed: 5") && stored.contains("output: \(run.path)"))
+        let summary = try Self.json(run.appendingPathComponent("summary.json"))
+        let val = try #require(summary["val"] as? [String: Any])
+
+        // Evaluating the checkpoint needs no --set: it uses the stored root and split seed, so it reproduces the
+        // run's own validation of its best model.
+        let out = dir.appendingPathComponent("eval.json")
+        let ev = try StrataBinary.run(["evaluate", "--checkpoint", run.appendingPathComponent("best.ckpt").path,
+                                       "--json", out.path])
+        #expect(ev.status == 0, "strata evaluate failed:\n\(ev.output)")
+        let metrics = try Self.json(out)
+        for key in ["oa", "kappa", "loss"] {
+            let a = try #require(metrics[key] as? Double), b = try #require(val[key] as? Double)
+            #expect(abs(a - b) <= 1e-6 * max(1, abs(b)), "\(key): evaluate \(a), training \(b)")
+        }
+        // The file's own split seed (0) picks other validation chips: the override did matter.
+        let other = dir.appendingPathComponent("eval-seed0.json")
+        let ev0 = try StrataBinary.run(["evaluate", "--checkpoint", run.appendingPathComponent("best.ckpt").path,
+                                        "--set", "data.split.seed=0", "--json", other.path])
+        #expect(ev0.status == 0, "\(ev0.output)")
+        #expect(try Self.json(other)["loss"] as? Double != metrics["loss"] as? Double)
+    }
+
+    @Test func versionIsPrinted() throws {
+        let r = try StrataBinary.run(["--version"])
+        #expect(r.status == 0 && r.output.trimmingCharacters(in: .whitespacesAndNewlines) == StrataVersion.string)
+    }
+
+    @Test func ignoredSettingsAreRejected() throws {
+        let dir = try SharedData.tempDir("strata-rejected")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func train(_ yaml: String) throws -> (Int32, String) {
+            let url = dir.appendingPathComponent("c.yaml")
+            try yaml.write(to: url, atomically: true, encoding: .utf8)
+            let r = try StrataBinary.run(["train", "--config", url.path, "--output", dir.appendingPathComponent("run").path])
+            return (r.status, r.output)
+        }
+        var (code, text) = try train("data: {dataset: folder, root: /x, indices: [NDVI]}")
+        #expect(code != 0 && text.contains("data.indices"), "\(text)")
+        (code, text) = try train("task: segmentation\ndata: {dataset: raster, images: [a.tif], labels: l.gpkg, split: {train: 0.8, val: 0.2}}")
+        #expect(code != 0 && text.contains("data.split"), "\(text)")
+        (code, text) = try train("task: segmentation\ndata: {dataset: raster, images: [a.tif], labels: l.gpkg, split_dir: s}")
+        #expect(code != 0 && text.contains("data.split_dir"), "\(text)")
+        (code, text) = try train("data: {dataset: folder, root: /x, chip_size: 64}")
+        #expect(code != 0 && text.contains("data.chip_size is a segmentation setting"), "\(text)")
+        (code, text) = try train("task: change\ndata: {dataset: folder, root: /x}")
+        #expect(code != 0 && text.contains("no training experiment yet"), "\(text)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("run").path))
+    }
+
+    /// `--json` never hides a failure: an unwritable path is an error, and a metric without a value (kappa of a map
+    /// and labels holding one class only) is null, not 0.
+    @Test func evaluateJSONWritesNullsAndReportsWriteErrors() throws {
+        let dir = try SharedData.tempDir("strata-eval-json")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let crs = try CRS("EPSG:32631")
+        let grid = try GeoGrid(crs: crs, bounds: BoundingBox(minX: 0, minY: 0, maxX: 40, maxY: 40), resolution: 10)
+        let map = dir.appendingPathComponent("map.tif").path
+        try RasterWriter.write(try Tensor.zeros([1, 4, 4], .init(dtype: .uint8)), to: map, grid: grid,
+                               options: .init(format: .geoTIFF, categoryNames: ["water", "land"]))
+        let labels = dir.appendingPathComponent("labels.geojson")
+        try """
+        {"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32631"}},
+         "features": [{"type": "Feature", "properties": {"cover": "water"},
+           "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [40, 0], [40, 40], [0, 40], [0, 0]]]}}]}
+        """.write(to: labels, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("m.json")
+        let args = ["evaluate", "--map", map, "--labels", labels.path, "--attribute", "cover", "--json"]
+        let ok = try StrataBinary.run(args + [out.path])
+        #expect(ok.status == 0, "\(ok.output)")
+        let m = try Self.json(out)
+        #expect(m["oa"] as? Double == 1)
+        #expect(m["kappa"] is NSNull, "kappa is undefined for one class: \(m)")
+
+        let bad = dir.appendingPathComponent("no/such/folder/m.json").path
+        let failed = try StrataBinary.run(args + [bad])
+        #expect(failed.status != 0 && failed.output.contains("--json: cannot write the metrics to \(bad)"), "\(failed.output)")
+    }
+
+    /// Segmentation honours `data.root` (relative image and label paths), the given `data.normalize.mean/std`,
+    /// `--compute-only`, and writes summary.json like every run.
+    @Test(.enabled(if: SharedData.shouldRun)) func segmentationHonoursRootNormalisationAndComputeOnly() throws {
+        let dir = try SharedData.tempDir("strata-seg-settings")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let scene = try SharedData.path("rasterio/RGB.byte.tif")
+        let data = dir.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(at: data.appendingPathComponent("scene.tif"),
+                                                   withDestinationURL: URL(fileURLWithPath: scene))
+        _ = try SegmentationCLITests.labels(in: data, raster: try Raster(path: scene))
+        func config(_ name: String) throws -> String {
+            let url = dir.appendingPathComponent("\(name).yaml")
+            try """
+            task: segmentation
+            data:
+              dataset: raster
+              root: \(data.path)
+              images: [scene.tif]
+              labels: labels.geojson
+              label_attribute: cover
+              chip_size: 32
+              chips_per_epoch: 8
+              val_chips: 4
+              batch_size: 4
+              workers: 0
+              normalize: {method: meanstd, scale: 1, mean: [10, 20, 30], std: [2, 4, 5]}
+            model: {name: unet-resnet18}
+            trainer: {epochs: 1, seed: 0, threads: 1}
+            output: \(dir.appendingPathComponent(name).path)
+            """.write(to: url, atomically: true, encoding: .utf8)
+            return url.path
+        }
+        let compute = try StrataBinary.run(["train", "--config", try config("compute"), "--compute-only", "--no-progress"])
+        #expect(compute.status == 0, "strata train --compute-only failed:\n\(compute.output)")
+        let ck = try Checkpoint.load(dir.appendingPathComponent("compute/last.ckpt").path)
+        let card = try #require(ck.metadata["strata.model_card"])
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(card.utf8)) as? [String: Any])
+        let norm = try #require(parsed["normalization"] as? [String: Any])
+        #expect(norm["mean"] as? [Double] == [10, 20, 30] && norm["std"] as? [Double] == [2, 4, 5], "\(card)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("compute/report.html").path))
+
+        let full = try StrataBinary.run(["train", "--config", try config("full"), "--no-progress"])
+        #expect(full.status == 0, "strata train failed:\n\(full.output)")
+        let summary = try Self.json(dir.appendingPathComponent("full/summary.json"))
+        #expect(summary["epochs_run"] as? Int == 1 && summary["task"] as? String == "segmentation")
+        #expect((summary["val"] as? [String: Any])?["miou"] != nil, "\(summary)")
+    }
+}
