@@ -15,16 +15,19 @@ import Testing
         let dir = try SharedData.tempDir("train-predict-pixels")
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = try MultiNodataRaster.write(in: dir)
-        let n = MultiNodataRaster.size / 2, res = 2 * MultiNodataRaster.resolution
-        let crs = try CRS("EPSG:32631")
-        let box = BoundingBox(minX: MultiNodataRaster.originX, minY: MultiNodataRaster.originY - Double(n) * res,
-                              maxX: MultiNodataRaster.originX + Double(n) * res, maxY: MultiNodataRaster.originY)
+        // Another UTM zone than the file's, so both sides reproject with GDAL's warper (a read in the file's own CRS
+        // would be a windowed RasterIO read on the training side).
+        let crs = try CRS("EPSG:32632"), res = 20.0
 
-        // Training: the dataset the segmentation experiment builds (float32), on a 20 m grid, averaging.
+        // Training: the dataset the segmentation experiment builds (float32), averaging onto 20 m.
         let dataset = try RasterDataset(paths: [path], crs: crs, resolution: Resolution(x: res, y: res),
                                         dtype: .float32, resampling: .average)
+        let b = dataset.bounds
+        let w = Int((b.width / res).rounded(.down)), h = Int((b.height / res).rounded(.down))
+        #expect(w >= 4 && h >= 4)
+        let box = BoundingBox(minX: b.minX, minY: b.maxY - Double(h) * res, maxX: b.minX + Double(w) * res, maxY: b.maxY)
         let image = try #require(try dataset.sample(bounds: box).image)
-        #expect(image.shape == [2, n, n])
+        #expect(image.shape == [2, h, w])
         let trained = try image.toArray(Float.self)
 
         // Prediction: the chip reader over the same grid, identity normalisation.
@@ -34,15 +37,15 @@ import Testing
         let reader = try ChipReader(inputs: [PredictionInput(path: path)], infos: [info],
                                     sources: [BandSource(input: 0, band: 1), BandSource(input: 0, band: 2)], grid: grid,
                                     scale: [1, 1], offset: [0, 0], resampling: .average)
-        var predicted = [Float](repeating: .nan, count: 2 * n * n)
-        var valid = [UInt8](repeating: 9, count: n * n)
+        let plane = w * h
+        var predicted = [Float](repeating: .nan, count: 2 * plane)
+        var valid = [UInt8](repeating: 9, count: plane)
         try predicted.withUnsafeMutableBufferPointer { p in
             try valid.withUnsafeMutableBufferPointer { v in
-                try reader.read(PixelWindow(width: n, height: n), into: p.baseAddress!, valid: v.baseAddress!)
+                try reader.read(PixelWindow(width: w, height: h), into: p.baseAddress!, valid: v.baseAddress!)
             }
         }
 
-        let plane = n * n
         var invalid = 0
         for i in 0..<plane {
             let training = (trained[i], trained[plane + i])
@@ -52,8 +55,6 @@ import Testing
             #expect(predicted[i] == training.0 && predicted[plane + i] == training.1,
                     "pixel \(i): prediction (\(predicted[i]), \(predicted[plane + i])), training \(training)")
         }
-        // One block without band-1 data, one without band-2 data; the rest are the per-band averages.
-        #expect(invalid == 2)
-        #expect(trained.map(Double.init) == MultiNodataRaster.blockAverages(band: 0) + MultiNodataRaster.blockAverages(band: 1))
+        #expect(invalid < plane, "some pixels hold data in both bands")
     }
 }
