@@ -38,7 +38,8 @@ struct Evaluate: ParsableCommand {
             let ev = try CheckpointEvaluation.run(checkpoint: checkpoint, split: s, overrides: overrides)
             let names = ev.classNames
             try report(ev.result.metrics.merging(["loss": ev.result.loss]) { a, _ in a },
-                       confusion: ev.result.accumulator.confusion, names: names, header: "\(ev.samples) \(split) samples")
+                       confusion: ev.result.accumulator.confusion, names: names,
+                       header: "\(ev.samples) \(split) samples")
         } catch let e as ValidationError {
             throw e
         } catch {

@@ -54,7 +54,8 @@ public struct ChipBatch: Sendable {
     /// Collates samples (in order) into one batch: images stacked to `[B, C, H, W]`, labels to `[B]` int64 or
     /// `[B, K]` float32, masks stacked when every sample has one. Throws when shapes or dtypes differ, naming the
     /// chips.
-    public static func collate(_ samples: [ChipSample], index: Int, task: TaskKind, classCount: Int) throws -> ChipBatch {
+    public static func collate(_ samples: [ChipSample], index: Int, task: TaskKind,
+                               classCount: Int) throws -> ChipBatch {
         guard let first = samples.first else { throw DatasetError(.invalidArgument, "cannot collate an empty batch") }
         let shape = first.image.shape, dtype = first.image.dtype
         for s in samples.dropFirst() where s.image.shape != shape || s.image.dtype != dtype {

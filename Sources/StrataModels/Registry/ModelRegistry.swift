@@ -94,7 +94,8 @@ public enum ModelRegistry {
         let e = try entry(name)
         guard inChannels >= 1 else { throw ModelError("\(e.name): inChannels must be ≥ 1, got \(inChannels)") }
         guard numClasses >= 1 else { throw ModelError("\(e.name): numClasses must be ≥ 1, got \(numClasses)") }
-        return try make(card: ModelCard(architecture: e.name, task: e.task, bands: (1...inChannels).map { "band \($0)" },
-                                        classNames: (0..<numClasses).map { "class \($0)" }))
+        let card = try ModelCard(architecture: e.name, task: e.task, bands: (1...inChannels).map { "band \($0)" },
+                                 classNames: (0..<numClasses).map { "class \($0)" })
+        return try make(card: card)
     }
 }

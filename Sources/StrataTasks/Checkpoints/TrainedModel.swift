@@ -71,8 +71,8 @@ public struct TrainedModel {
             let model = try module(device: device)
             forward = { try model($0) }
         }
-        return PredictionModel(kind: card.task, classNames: card.classNames, channels: card.inChannels, bands: card.bands,
-                               scale: scale, offset: offset, inputSize: card.inputSize, device: device,
-                               name: card.architecture, forward: forward)
+        return PredictionModel(kind: card.task, classNames: card.classNames, channels: card.inChannels,
+                               bands: card.bands, scale: scale, offset: offset, inputSize: card.inputSize,
+                               device: device, name: card.architecture, forward: forward)
     }
 }

@@ -102,8 +102,8 @@ public struct TrainConfig: Sendable {
     public static let tasks = trainableTasks.map { $0 == .multilabel ? "multilabel" : $0.rawValue }
     /// `data:` keys that only segmentation (`dataset: raster`) reads, and keys that only chip datasets read: each is
     /// rejected for the other kind of task rather than silently ignored.
-    public static let segmentationOnlyKeys = ["images", "labels", "label_attribute", "class_map", "chip_size", "sampling",
-                                              "chips_per_epoch", "val_chips", "ignore_index"]
+    public static let segmentationOnlyKeys = ["images", "labels", "label_attribute", "class_map", "chip_size",
+                                              "sampling", "chips_per_epoch", "val_chips", "ignore_index"]
     public static let chipOnlyKeys = ["split", "split_dir"]
     public static let optimizers = ["sgd", "adam", "adamw", "nadam", "rmsprop"]
     public static let schedulers = ["none", "step", "multistep", "exponential", "cosine", "onecycle", "plateau"]

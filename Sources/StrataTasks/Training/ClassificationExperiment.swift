@@ -34,8 +34,9 @@ public struct ClassificationExperiment: ExperimentTask {
                 return try stride(from: 0, to: trainSet.count, by: step).map { try trainSet.sample(at: $0).image }
             },
             makeSources: { trainPipe, evalPipe in
-                (ChipLoaderSource(try DataLoader(trainSet, batchSize: c.data.batchSize, shuffle: true, workers: c.data.workers,
-                                                 seed: c.trainer.seed, batchTransform: trainPipe.batchTransform)),
+                (ChipLoaderSource(try DataLoader(trainSet, batchSize: c.data.batchSize, shuffle: true,
+                                                 workers: c.data.workers, seed: c.trainer.seed,
+                                                 batchTransform: trainPipe.batchTransform)),
                  ChipLoaderSource(try DataLoader(valSet, batchSize: c.data.batchSize, workers: c.data.workers,
                                                  seed: c.trainer.seed, batchTransform: evalPipe.batchTransform)))
             })

@@ -52,9 +52,11 @@ public struct ExperimentData {
     public var makeSources: (_ train: InputPipeline, _ eval: InputPipeline) throws
         -> (train: BatchSource, validation: BatchSource)
 
-    public init(kind: TaskKind, bands: [String], classNames: [String], inputSize: [Int]?, extra: [String: String] = [:],
-                imageInputs: Bool = true, statisticsImages: @escaping () throws -> [Tensor], statisticsNodata: Double? = nil,
-                makeSources: @escaping (InputPipeline, InputPipeline) throws -> (train: BatchSource, validation: BatchSource)) {
+    public init(kind: TaskKind, bands: [String], classNames: [String], inputSize: [Int]?,
+                extra: [String: String] = [:], imageInputs: Bool = true,
+                statisticsImages: @escaping () throws -> [Tensor], statisticsNodata: Double? = nil,
+                makeSources: @escaping (InputPipeline, InputPipeline) throws
+                    -> (train: BatchSource, validation: BatchSource)) {
         self.kind = kind
         self.bands = bands
         self.classNames = classNames
@@ -125,7 +127,8 @@ public final class Experiment {
         trainer = try Trainer(model: model, kind: data.kind, numClasses: card.numClasses, classNames: card.classNames,
                               optimizer: opt, scheduler: sched, loss: task.lossOptions(c), options: o,
                               runDirectory: runDirectory)
-        trainer.checkpointMetadata = [ModelWeights.metadataKey: try card.jsonString(), TrainedModel.configKey: configText]
+        trainer.checkpointMetadata = [ModelWeights.metadataKey: try card.jsonString(),
+                                      TrainedModel.configKey: configText]
     }
 
     /// Loads `model.weights` (when configured) into the freshly built model: the one place pretrained weights enter
@@ -202,7 +205,7 @@ public final class Experiment {
         let summary: [String: Any] = ["best_epoch": result.bestEpoch ?? -1, "epochs_run": result.epochsRun,
                                       "task": trainer.kind.rawValue, "val": val,
                                       "epoch_seconds": result.history.compactMap { $0["epoch_seconds"] }]
-        try AtomicFile.write(try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys]),
-                             to: runDirectory.appendingPathComponent("summary.json"))
+        let json = try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys])
+        try AtomicFile.write(json, to: runDirectory.appendingPathComponent("summary.json"))
     }
 }

@@ -22,13 +22,15 @@ public struct SegmentationExperiment: ExperimentTask {
 
     public func prepareData(_ c: TrainConfig) throws -> ExperimentData {
         guard !c.data.images.isEmpty else { throw ConfigError("data.images: give the raster file(s) to train on (task: segmentation)") }
-        guard let givenLabels = c.data.labels else { throw ConfigError("data.labels: give the vector file with label polygons (task: segmentation)") }
+        guard let givenLabels = c.data.labels else {
+            throw ConfigError("data.labels: give the vector file with label polygons (task: segmentation)")
+        }
         guard c.data.chipSize % 32 == 0 else {
             throw ConfigError("data.chip_size: \(c.data.chipSize) must be a multiple of 32 for UNet models (e.g. 64, 128, 256)")
         }
         let labels = Self.resolve(givenLabels, root: c.data.root)
-        let images = try RasterDataset(paths: c.data.images.map { Self.resolve($0, root: c.data.root) }, bands: c.data.bands,
-                                       dtype: .float32)
+        let images = try RasterDataset(paths: c.data.images.map { Self.resolve($0, root: c.data.root) },
+                                       bands: c.data.bands, dtype: .float32)
         // The label features, read once: their attribute values name the classes, their boxes guide the sampler.
         let labelSource = try VectorSource(path: labels)
         let labelFeatures = try labelSource.features(in: images.crs)
@@ -59,9 +61,13 @@ public struct SegmentationExperiment: ExperimentTask {
                                                length: max(1, c.data.valChips), seed: c.trainer.seed &+ 7919)
         }
         return ExperimentData(
-            kind: .segmentation, bands: images.bandNames, classNames: names, inputSize: [c.data.chipSize, c.data.chipSize],
-            extra: ["labels": labels, "label_attribute": c.data.labelAttribute ?? "", "ignore_index": String(c.data.ignoreIndex)],
-            statisticsImages: { try valSampler.chips(epoch: 0).prefix(64).map { try images.sample(bounds: $0).image! } },
+            kind: .segmentation, bands: images.bandNames, classNames: names,
+            inputSize: [c.data.chipSize, c.data.chipSize],
+            extra: ["labels": labels, "label_attribute": c.data.labelAttribute ?? "",
+                    "ignore_index": String(c.data.ignoreIndex)],
+            statisticsImages: {
+                try valSampler.chips(epoch: 0).prefix(64).map { try images.sample(bounds: $0).image! }
+            },
             statisticsNodata: images.nodata,
             makeSources: { trainPipe, evalPipe in
                 (GeoLoaderSource(try GeoDataLoader(dataset: joint, sampler: trainSampler, batchSize: c.data.batchSize,

@@ -61,7 +61,8 @@ public final class Trainer {
         self.scheduler = scheduler
         self.options = options
         self.loss = try TaskLoss(kind: kind, options: loss)
-        evaluator = try Evaluator(model: model, kind: kind, numClasses: numClasses, taskLoss: self.loss, options: options)
+        evaluator = try Evaluator(model: model, kind: kind, numClasses: numClasses, taskLoss: self.loss,
+                                  options: options)
         self.runDirectory = runDirectory
         try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
         self.log = try MetricLog(directory: runDirectory)
