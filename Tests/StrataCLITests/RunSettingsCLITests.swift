@@ -1,5 +1,6 @@
 import Foundation
 import StrataGeo
+import StrataTasks
 import StrataTensor
 import StrataTestSupport
 import Testing
@@ -103,8 +104,8 @@ import Testing
             let r = try StrataBinary.run(["train", "--config", url.path, "--output", dir.appendingPathComponent("run").path])
             return (r.status, r.output)
         }
-        var (code, text) = try train("data: {dataset: folder, root: /x, indices: [NDVI]}")
-        #expect(code != 0 && text.contains("data.indices"), "\(text)")
+        var (code, text) = try train("data: {dataset: folder, root: /x, indices: [NDVI, NDXI]}")
+        #expect(code != 0 && text.contains("data.indices: 'NDXI' is not a known index"), "\(text)")
         (code, text) = try train("task: segmentation\ndata: {dataset: raster, images: [a.tif], labels: l.gpkg, split: {train: 0.8, val: 0.2}}")
         #expect(code != 0 && text.contains("data.split"), "\(text)")
         (code, text) = try train("task: segmentation\ndata: {dataset: raster, images: [a.tif], labels: l.gpkg, split_dir: s}")
@@ -192,5 +193,65 @@ import Testing
         let summary = try Self.json(dir.appendingPathComponent("full/summary.json"))
         #expect(summary["epochs_run"] as? Int == 1 && summary["task"] as? String == "segmentation")
         #expect((summary["val"] as? [String: Any])?["miou"] != nil, "\(summary)")
+    }
+
+    /// `data.indices` works end to end: training appends NDVI and NDWI to the 13 EuroSAT bands (the card says so),
+    /// `strata evaluate` reproduces the run's validation, and `strata predict` — reading only the 13 source bands
+    /// from a file — gives the class the trained model gives through the training input pipeline.
+    @Test(.enabled(if: SharedData.shouldRun)) func spectralIndicesTrainEvaluateAndPredict() throws {
+        let dir = try SharedData.tempDir("strata-indices")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let root = try SharedData.path("eurosat-ms/eurosat")
+        let splits = dir.appendingPathComponent("splits")
+        try FileManager.default.createDirectory(at: splits, withIntermediateDirectories: true)
+        func names(_ r: ClosedRange<Int>) -> String {
+            (["Forest", "SeaLake"].flatMap { c in r.map { "\(c)_\($0).tif" } }).joined(separator: "\n") + "\n"
+        }
+        try names(1...6).write(to: splits.appendingPathComponent("eurosat-train.txt"), atomically: true, encoding: .utf8)
+        try names(7...10).write(to: splits.appendingPathComponent("eurosat-val.txt"), atomically: true, encoding: .utf8)
+        let config = dir.appendingPathComponent("indices.yaml")
+        let run = dir.appendingPathComponent("run")
+        try """
+        task: classification
+        data:
+          dataset: eurosat
+          root: \(root)
+          split_dir: \(splits.path)
+          batch_size: 4
+          workers: 0
+          indices: [ndvi, ndwi]
+        model: {name: small-cnn}
+        trainer: {epochs: 1, seed: 1, threads: 1, deterministic: true}
+        output: \(run.path)
+        """.write(to: config, atomically: true, encoding: .utf8)
+        let train = try StrataBinary.run(["train", "--config", config.path, "--no-progress"])
+        #expect(train.status == 0, "strata train failed:\n\(train.output)")
+        let best = run.appendingPathComponent("best.ckpt").path
+        let trained = try TrainedModel.load(best)
+        #expect(trained.card.inChannels == 15 && Array(trained.card.bands.suffix(2)) == ["NDVI", "NDWI"])
+        #expect(trained.card.sourceBands.count == 13)
+
+        let out = dir.appendingPathComponent("eval.json")
+        let ev = try StrataBinary.run(["evaluate", "--checkpoint", best, "--json", out.path])
+        #expect(ev.status == 0, "strata evaluate failed:\n\(ev.output)")
+        let val = try #require(try Self.json(run.appendingPathComponent("summary.json"))["val"] as? [String: Any])
+        let a = try #require(try Self.json(out)["loss"] as? Double), b = try #require(val["loss"] as? Double)
+        #expect(abs(a - b) <= 1e-6 * max(1, abs(b)), "evaluate loss \(a), training \(b)")
+
+        // One chip as a scene: one 64 × 64 window, one map cell.
+        for chip in ["Forest/Forest_9.tif", "SeaLake/SeaLake_9.tif"] {
+            let path = "\(root)/\(chip)"
+            let map = dir.appendingPathComponent("map.tif").path
+            let p = try StrataBinary.run(["predict", "--checkpoint", best, "--input", path, "--output", map,
+                                          "--threads", "1", "--no-progress"])
+            #expect(p.status == 0, "strata predict failed:\n\(p.output)")
+            let cell = try Raster(path: map).read(window: PixelWindow(width: 1, height: 1)).toArray(UInt8.self)[0]
+            let raster = try Raster(path: path)
+            let image = try raster.read(window: PixelWindow(width: raster.width, height: raster.height)).unsqueeze(0)
+            let model = try trained.module()
+            let logits = try Torch.noGrad { try model(try InputPipeline(card: trained.card).normalize(image)) }
+            let expected = try logits.argmax(dim: 1).toArray(Int64.self)[0]
+            #expect(Int64(cell) == expected, "\(chip): predict gives class \(cell), the model through the training pipeline \(expected)")
+        }
     }
 }

@@ -59,7 +59,7 @@ public struct TrainedModel {
             throw TrainingError("\(path) is a \(card.task.rawValue) model; a class map needs one class per pixel or window (segmentation or single-label classification)")
         }
         let (scale, offset) = try card.normalization.affine(bands: card.inChannels)
-        let forward: (Tensor) throws -> Tensor
+        var forward: (Tensor) throws -> Tensor
         if card.architecture == ConvStack.architecture {
             let stack = try ConvStack(stateDict: weights.entries.map { ($0.key, try $0.value.to(device)) })
             guard stack.inChannels == card.inChannels,
@@ -71,8 +71,26 @@ public struct TrainedModel {
             let model = try module(device: device)
             forward = { try model($0) }
         }
-        return PredictionModel(kind: card.task, classNames: card.classNames, channels: card.inChannels,
-                               bands: card.bands, scale: scale, offset: offset, inputSize: card.inputSize,
-                               device: device, name: card.architecture, forward: forward)
+        guard let indices = try InputIndices(card: card) else {
+            return PredictionModel(kind: card.task, classNames: card.classNames, channels: card.inChannels,
+                                   bands: card.bands, scale: scale, offset: offset, inputSize: card.inputSize,
+                                   device: device, name: card.architecture, forward: forward)
+        }
+        // Spectral indices: the predictor reads and normalises the source bands; the forward recovers their raw
+        // values, appends the indices and normalises every channel as the card says (as `InputPipeline` does).
+        let n = indices.sourceBands.count
+        func channels(_ v: [Double]) throws -> Tensor {
+            try Tensor(v.map(Float.init), shape: [1, v.count, 1, 1]).to(device)
+        }
+        let sourceScale = try channels(Array(scale.prefix(n))), sourceOffset = try channels(Array(offset.prefix(n)))
+        let fullScale = try channels(scale), fullOffset = try channels(offset)
+        let model = forward
+        forward = { x in
+            let raw = try (x - sourceOffset) / sourceScale
+            return try model(try indices.append(raw) * fullScale + fullOffset)
+        }
+        return PredictionModel(kind: card.task, classNames: card.classNames, channels: n, bands: indices.sourceBands,
+                               scale: Array(scale.prefix(n)), offset: Array(offset.prefix(n)),
+                               inputSize: card.inputSize, device: device, name: card.architecture, forward: forward)
     }
 }

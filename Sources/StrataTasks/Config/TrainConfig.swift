@@ -35,6 +35,7 @@ public struct TrainConfig: Sendable {
         public var normalize = "meanstd"
         public var scale = 10000.0
         public var mean: [Double]?, std: [Double]?
+        /// Spectral indices appended as input channels (`InputIndices`), e.g. `[ndvi, ndwi]`.
         public var indices: [String] = []
         public var augment: [String] = []
         // geospatial segmentation data (dataset: raster)
@@ -148,9 +149,7 @@ public struct TrainConfig: Sendable {
             throw ConfigError("data.normalize: mean has \(m.count) values but std has \(sd.count)")
         }
         data.indices = try d.strings("indices", default: [])!
-        if !data.indices.isEmpty {
-            throw ConfigError("data.indices: spectral indices as extra input bands are not supported by `strata train` yet (a model trained on them could not be fed by `strata predict`, which reads bands from files); remove data.indices, or add the index as a band of your rasters")
-        }
+        _ = try InputIndices.parse(data.indices)
         data.augment = try d.strings("augment", default: [])!
         for a in data.augment where !Self.augmentations.contains(a) {
             throw ConfigError("data.augment: '\(a)' is not allowed; allowed values: \(Self.augmentations.joined(separator: ", "))")

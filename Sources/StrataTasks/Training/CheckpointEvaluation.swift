@@ -29,10 +29,13 @@ public enum CheckpointEvaluation {
         }
         Runtime.configure(threads: c.trainer.threads)
         let ds = try Datasets.open(c.data.dataset, root: c.data.root, options: DatasetOptions(
-            split: split, bands: card.bands, splitDirectory: c.data.splitDir,
+            split: split, bands: card.sourceBands, splitDirectory: c.data.splitDir,
             fractions: try SplitFractions(train: c.data.trainFraction, val: c.data.valFraction, test: c.data.testFraction),
             seed: c.data.splitSeed))
-        try card.checkBands(ds.bandNames)
+        let wanted = card.sourceBands.map(ModelCard.canonicalBand)
+        guard ds.bandNames.map(ModelCard.canonicalBand) == wanted else {
+            throw TrainingError("band mismatch: \(path) reads bands [\(card.sourceBands.joined(separator: ", "))] but the data has [\(ds.bandNames.joined(separator: ", "))]")
+        }
         guard ds.count > 0 else { throw TrainingError("the \(split) split of \(c.data.dataset) at \(c.data.root) is empty") }
         let model = try trained.module()
         let source = ChipLoaderSource(try DataLoader(ds, batchSize: c.data.batchSize, workers: c.data.workers,

@@ -109,11 +109,21 @@ public final class Experiment {
         Runtime.manualSeed(c.trainer.seed)
 
         let data = try task.prepareData(c)
-        let normalization = try Self.normalization(c.data, bands: data.bands, images: data.statisticsImages,
+        // data.indices: computed from the source bands (in reflectance: stored values / data.normalize.scale).
+        let indices = try c.data.indices.isEmpty ? nil
+            : InputIndices(InputIndices.parse(c.data.indices), sourceBands: data.bands, scale: 1 / c.data.scale)
+        let statistics: () throws -> [Tensor] = {
+            let images = try data.statisticsImages()
+            guard let indices else { return images }
+            return try images.map { try indices.append($0.unsqueeze(0)).squeeze(dim: 0) }
+        }
+        let bands = indices?.bands ?? data.bands
+        let normalization = try Self.normalization(c.data, bands: bands, images: statistics,
                                                    nodata: data.statisticsNodata,
                                                    cache: runDirectory.appendingPathComponent("normalization.json"))
-        card = try ModelCard(architecture: c.model, task: data.kind, bands: data.bands, normalization: normalization,
-                             inputSize: data.inputSize, classNames: data.classNames, extra: data.extra)
+        card = try ModelCard(architecture: c.model, task: data.kind, bands: bands, normalization: normalization,
+                             inputSize: data.inputSize, classNames: data.classNames,
+                             extra: data.extra.merging(indices?.cardExtra ?? [:]) { a, _ in a })
         model = try ModelRegistry.make(card: card)
         try task.configureModel(model, config: c)
         try Self.loadPretrainedWeights(config: c, model: model)
