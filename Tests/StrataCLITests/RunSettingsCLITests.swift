@@ -157,7 +157,8 @@ import Testing
         try FileManager.default.createSymbolicLink(at: data.appendingPathComponent("scene.tif"),
                                                    withDestinationURL: URL(fileURLWithPath: scene))
         _ = try SegmentationCLITests.labels(in: data, raster: try Raster(path: scene))
-        func config(_ name: String) throws -> String {
+        func config(_ name: String, normalize: String = "{method: meanstd, scale: 1, mean: [10, 20, 30], std: [2, 4, 5]}",
+                    indices: String = "[]") throws -> String {
             let url = dir.appendingPathComponent("\(name).yaml")
             try """
             task: segmentation
@@ -172,7 +173,9 @@ import Testing
               val_chips: 4
               batch_size: 4
               workers: 0
-              normalize: {method: meanstd, scale: 1, mean: [10, 20, 30], std: [2, 4, 5]}
+              normalize: \(normalize)
+              indices: \(indices)
+              \(indices == "[]" ? "" : "index_bands: {red: '1', green: '2'}")
             model: {name: unet-resnet18}
             trainer: {epochs: 1, seed: 0, threads: 1}
             output: \(dir.appendingPathComponent(name).path)
@@ -188,11 +191,25 @@ import Testing
         #expect(norm["mean"] as? [Double] == [10, 20, 30] && norm["std"] as? [Double] == [2, 4, 5], "\(card)")
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("compute/report.html").path))
 
-        let full = try StrataBinary.run(["train", "--config", try config("full"), "--no-progress"])
+        // A full run, with a spectral index (turbidity, from red and green) computed as a fourth input band.
+        let full = try StrataBinary.run(["train", "--config", try config("full", normalize: "{method: meanstd, scale: 255}",
+                                                                             indices: "[ndti]"), "--no-progress"])
         #expect(full.status == 0, "strata train failed:\n\(full.output)")
         let summary = try Self.json(dir.appendingPathComponent("full/summary.json"))
         #expect(summary["epochs_run"] as? Int == 1 && summary["task"] as? String == "segmentation")
         #expect((summary["val"] as? [String: Any])?["miou"] != nil, "\(summary)")
+        let best = dir.appendingPathComponent("full/best.ckpt").path
+        let trained = try TrainedModel.load(best)
+        #expect(trained.card.bands.count == 4 && trained.card.bands.last == "NDTI", "\(trained.card.bands)")
+        let map = dir.appendingPathComponent("map.tif").path
+        // A 128 × 128 px part of the scene around the "sea" polygon keeps the test short.
+        let g = try #require(try Raster(path: scene).geoTransform)
+        let (x0, y1) = g.world(pixel: 560, line: 360), (x1, y0) = g.world(pixel: 688, line: 488)
+        let predict = try StrataBinary.run(["predict", "--checkpoint", best, "--input", scene, "--output", map,
+                                            "--grid", "EPSG:32618:\(g.resolution.x):\(x0),\(y0),\(x1),\(y1)",
+                                            "--chip", "64", "--no-progress"])
+        #expect(predict.status == 0, "strata predict failed:\n\(predict.output)")
+        #expect(try Raster(path: map).bands.first?.categoryNames == ["sea", "shallow"])
     }
 
     /// `data.indices` works end to end: training appends NDVI and NDWI to the 13 EuroSAT bands (the card says so),

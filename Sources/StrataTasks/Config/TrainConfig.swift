@@ -37,6 +37,9 @@ public struct TrainConfig: Sendable {
         public var mean: [Double]?, std: [Double]?
         /// Spectral indices appended as input channels (`InputIndices`), e.g. `[ndvi, ndwi]`.
         public var indices: [String] = []
+        /// Band names of the roles the indices need (`{nir: B5, red: B4}`), where the data's names are not the
+        /// Sentinel-2 or role names.
+        public var indexBands: [String: String] = [:]
         public var augment: [String] = []
         // geospatial segmentation data (dataset: raster)
         public var images: [String] = []
@@ -150,6 +153,11 @@ public struct TrainConfig: Sendable {
         }
         data.indices = try d.strings("indices", default: [])!
         _ = try InputIndices.parse(data.indices)
+        data.indexBands = try d.stringMap("index_bands") ?? [:]
+        _ = try InputIndices.parseRoles(data.indexBands)
+        if !data.indexBands.isEmpty && data.indices.isEmpty {
+            throw ConfigError("data.index_bands names bands for data.indices, which is empty; give data.indices or drop the key")
+        }
         data.augment = try d.strings("augment", default: [])!
         for a in data.augment where !Self.augmentations.contains(a) {
             throw ConfigError("data.augment: '\(a)' is not allowed; allowed values: \(Self.augmentations.joined(separator: ", "))")

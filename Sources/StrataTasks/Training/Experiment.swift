@@ -111,7 +111,8 @@ public final class Experiment {
         let data = try task.prepareData(c)
         // data.indices: computed from the source bands (in reflectance: stored values / data.normalize.scale).
         let indices = try c.data.indices.isEmpty ? nil
-            : InputIndices(InputIndices.parse(c.data.indices), sourceBands: data.bands, scale: 1 / c.data.scale)
+            : InputIndices(InputIndices.parse(c.data.indices), sourceBands: data.bands, scale: 1 / c.data.scale,
+                           roles: InputIndices.parseRoles(c.data.indexBands))
         let statistics: () throws -> [Tensor] = {
             let images = try data.statisticsImages()
             guard let indices else { return images }
