@@ -1,5 +1,6 @@
 import Foundation
 import StrataGeo
+import StrataModels
 import StrataTasks
 import StrataTensor
 import StrataTestSupport
@@ -269,6 +270,28 @@ import Testing
             let logits = try Torch.noGrad { try model(try InputPipeline(card: trained.card).normalize(image)) }
             let expected = try logits.argmax(dim: 1).toArray(Int64.self)[0]
             #expect(Int64(cell) == expected, "\(chip): predict gives class \(cell), the model through the training pipeline \(expected)")
+        }
+    }
+
+    /// `strata evaluate` and `strata predict` load checkpoints through one loader: a damaged checkpoint is called
+    /// corrupt and a file of another kind is called not a checkpoint — never loaded as something else.
+    @Test func damagedCheckpointsAreNamed() throws {
+        let dir = try SharedData.tempDir("strata-bad-ckpt")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try StrataModels.ModelRegistry.make(name: "small-cnn", inChannels: 2, numClasses: 2)
+        let good = dir.appendingPathComponent("good.ckpt").path
+        try Checkpoint(model: model).save(to: good)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: good))
+        let cut = dir.appendingPathComponent("cut.ckpt").path
+        try bytes.prefix(bytes.count - 100).write(to: URL(fileURLWithPath: cut))
+        let text = dir.appendingPathComponent("notes.ckpt").path
+        try "a note".write(toFile: text, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("m.tif").path
+        for (file, expected) in [(cut, "is a corrupt checkpoint"), (text, "is not a checkpoint")] {
+            let ev = try StrataBinary.run(["evaluate", "--checkpoint", file])
+            #expect(ev.status != 0 && ev.output.contains("\(file) \(expected)"), "\(ev.output)")
+            let p = try StrataBinary.run(["predict", "--checkpoint", file, "--input", text, "--output", out])
+            #expect(p.status != 0 && p.output.contains("\(file) \(expected)"), "\(p.output)")
         }
     }
 }
