@@ -15,6 +15,7 @@ import StrataTensor
 ///   split: {train: 0.75, val: 0.25, seed: 0}   # or split_dir: folder with <name>-train.txt / -val.txt
 ///   normalize: {method: meanstd}  # meanstd (stats from the training split) | scale | minmax | none
 ///   augment: [hflip, vflip, rot90]
+///   indices: [ndvi, ndwi]         # spectral indices appended as input bands (index_bands: {nir: B5} for other names)
 /// model: {name: resnet18, weights: null}
 /// trainer:
 ///   epochs: 20
