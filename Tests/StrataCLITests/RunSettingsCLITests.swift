@@ -193,7 +193,7 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("compute/report.html").path))
 
         // A full run, with a spectral index (turbidity, from red and green) computed as a fourth input band.
-        let full = try StrataBinary.run(["train", "--config", try config("full", normalize: "{method: meanstd, scale: 255}",
+        let full = try StrataBinary.run(["train", "--config", try config("full", normalize: "{method: scale, scale: 255}",
                                                                              indices: "[ndti]"), "--no-progress"])
         #expect(full.status == 0, "strata train failed:\n\(full.output)")
         let summary = try Self.json(dir.appendingPathComponent("full/summary.json"))
@@ -202,6 +202,8 @@ import Testing
         let best = dir.appendingPathComponent("full/best.ckpt").path
         let trained = try TrainedModel.load(best)
         #expect(trained.card.bands.count == 4 && trained.card.bands.last == "NDTI", "\(trained.card.bands)")
+        // A fixed scale applies to the bands read; the index (unitless) passes unscaled.
+        #expect(trained.card.normalization == .meanStd(mean: [0, 0, 0, 0], std: [255, 255, 255, 1]))
         let map = dir.appendingPathComponent("map.tif").path
         // A 128 × 128 px part of the scene around the "sea" polygon keeps the test short.
         let g = try #require(try Raster(path: scene).geoTransform)

@@ -119,9 +119,15 @@ public final class Experiment {
             return try images.map { try indices.append($0.unsqueeze(0)).squeeze(dim: 0) }
         }
         let bands = indices?.bands ?? data.bands
-        let normalization = try Self.normalization(c.data, bands: bands, images: statistics,
+        var normalization = try Self.normalization(c.data, bands: bands, images: statistics,
                                                    nodata: data.statisticsNodata,
                                                    cache: runDirectory.appendingPathComponent("normalization.json"))
+        if let indices, case .scale(let f) = normalization {
+            // The fixed scale turns stored values into reflectance; indices are already unitless.
+            let k = indices.transform.indices.count, n = data.bands.count
+            normalization = .meanStd(mean: Array(repeating: 0, count: n + k),
+                                     std: Array(repeating: 1 / f, count: n) + Array(repeating: 1, count: k))
+        }
         card = try ModelCard(architecture: c.model, task: data.kind, bands: bands, normalization: normalization,
                              inputSize: data.inputSize, classNames: data.classNames,
                              extra: data.extra.merging(indices?.cardExtra ?? [:]) { a, _ in a })
