@@ -94,13 +94,9 @@ extension Raster {
         let gt = GeoTransform(originX: x0, originY: y1, resX: res.x, resY: res.y)
 
         let infos = self.bands
-        guard let wo = GDALCreateWarpOptions() else { throw GeoError("cannot allocate warp options") }
+        let wo = try warpOptions(bands: all, resampling: resampling, workingType: gtype, type: type, fill: fill,
+                                 scale: kernelScale(resolution: res, crs: lattice.crs, srcCRS: srcCRS))
         defer { GDALDestroyWarpOptions(wo) }
-        wo.pointee.hSrcDS = handle
-        wo.pointee.eResampleAlg = resampling.warp
-        wo.pointee.eWorkingDataType = gtype
-        fillWarpBands(wo, bands: all, infos: infos, type: type, fill: fill,
-                      scale: kernelScale(resolution: res, crs: lattice.crs, srcCRS: srcCRS))
         var tOpts = ["DST_SRS=\(lattice.crs.wkt)"]
         if let sourceCRS { tOpts.append("SRC_SRS=\(sourceCRS.wkt)") }
         let gen = try GDAL.withOptions(tOpts) { o in
@@ -131,13 +127,14 @@ extension Raster {
         return view
     }
 
-    /// Band lists, per-band source nodata, destination nodata and INIT_DEST for a warp (shared by both warp modes,
-    /// built by `WarpOptions` like the training reader's).
-    func fillWarpBands(_ wo: UnsafeMutablePointer<GDALWarpOptions>, bands list: [Int], infos all: [BandInfo],
-                       type: PixelType, fill: Double?, scale: (x: Double, y: Double)?) {
-        let infos = list.map { all[$0 - 1] }
-        WarpOptions.setBands(wo, bands: list, sourceNodata: infos.map(\.nodata),
-                             destinationNodata: rawFill(infos, type: type, fill: fill), scale: scale)
+    /// Warp options for `bands` of this raster (shared by both warp modes, built by `WarpOptions` like the training
+    /// reader's): each band's own nodata marks missing source pixels; the output fill is `fill` or that nodata.
+    func warpOptions(bands list: [Int], resampling: Resampling, workingType: GDALDataType?, type: PixelType,
+                     fill: Double?, scale: (x: Double, y: Double)?) throws -> UnsafeMutablePointer<GDALWarpOptions> {
+        let infos = list.map { self.bands[$0 - 1] }
+        return try WarpOptions.create(source: handle, resampling: resampling, workingType: workingType, bands: list,
+                                      sourceNodata: infos.map(\.nodata),
+                                      destinationNodata: rawFill(infos, type: type, fill: fill), scale: scale)
     }
 
     /// The raster's bounds in `target` (densified), cached per target CRS; nil when they cannot be transformed.
@@ -188,13 +185,10 @@ extension Raster {
         let dst = try MemDataset(base: base, width: grid.width, height: grid.height, bands: list.count, type: gtype,
                                  grid: grid, nodata: rawFill)
 
-        guard let wo = GDALCreateWarpOptions() else { throw GeoError("cannot allocate warp options") }
+        let wo = try warpOptions(bands: list, resampling: resampling, workingType: nil, type: type, fill: fill,
+                                 scale: kernelScale(resolution: grid.resolution, crs: grid.crs, srcCRS: sourceCRS ?? crs!))
         defer { GDALDestroyWarpOptions(wo) }
-        wo.pointee.hSrcDS = handle
         wo.pointee.hDstDS = dst.handle
-        wo.pointee.eResampleAlg = resampling.warp
-        fillWarpBands(wo, bands: list, infos: self.bands, type: type, fill: fill,
-                      scale: kernelScale(resolution: grid.resolution, crs: grid.crs, srcCRS: sourceCRS ?? crs!))
 
         // The source → target transformer is cached per target CRS; only its target geotransform changes per call.
         let key = grid.crs.wkt + "\u{0}" + (sourceCRS?.wkt ?? "")

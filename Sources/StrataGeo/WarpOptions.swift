@@ -5,6 +5,19 @@ import Foundation
 /// reads (`Raster.read(onto:)`) alike, so both see the same pixels: band lists, per-band source and destination
 /// nodata, INIT_DEST, the fixed kernel scale, and GDAL's suggested output resolution.
 enum WarpOptions {
+    /// New warp options for `source` (destroy with `GDALDestroyWarpOptions`): the resampling kernel, the working
+    /// type (nil: GDAL's choice from the bands), and the bands, nodata and kernel scale as `setBands` sets them.
+    static func create(source: GDALDatasetH, resampling: Resampling, workingType: GDALDataType?, bands list: [Int],
+                       sourceNodata: [Double?], destinationNodata: [Double?],
+                       scale: (x: Double, y: Double)?) throws -> UnsafeMutablePointer<GDALWarpOptions> {
+        guard let wo = GDALCreateWarpOptions() else { throw GeoError("cannot allocate warp options") }
+        wo.pointee.hSrcDS = source
+        wo.pointee.eResampleAlg = resampling.warp
+        if let workingType { wo.pointee.eWorkingDataType = workingType }
+        setBands(wo, bands: list, sourceNodata: sourceNodata, destinationNodata: destinationNodata, scale: scale)
+        return wo
+    }
+
     /// Sets the source/destination band lists (source bands `list`, destination bands 1…n), each band's source
     /// nodata and destination fill, and the kernel scale on `wo`.
     ///

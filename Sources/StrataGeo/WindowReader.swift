@@ -94,14 +94,24 @@ public final class WindowReader {
         }
         // Each band's own nodata (or the caller's value for every band): missing source pixels and the fill.
         let perBand = list.map { nodata ?? info.5[$0 - 1] }
-        let opts = GDALCreateWarpOptions()!
-        defer { GDALDestroyWarpOptions(opts) }
-        opts.pointee.hSrcDS = src
-        opts.pointee.eResampleAlg = resampling.warp
         let srcType = GDALGetRasterDataType(GDALGetRasterBand(src, Int32(list[0])))
         warpType = workingType.flatMap { GDALTypes.gdal($0) } ?? srcType
-        opts.pointee.eWorkingDataType = warpType
-        opts.pointee.papszWarpOptions = CSLSetNameValue(opts.pointee.papszWarpOptions, "ERROR_OUT_IF_EMPTY_SOURCE_WINDOW", "FALSE")
+        // One resampling scale for the whole raster (GDAL otherwise derives it per processing chunk, so a pixel's
+        // value would depend on the chip it falls in): the source pixel size in target units over the target's.
+        let suggested = WarpOptions.suggestedResolution(src, sourceWKT: srcWKT, target: grid.crs).resolution
+        resamplingScale = suggested.map { ($0.x / grid.resolution.x, $0.y / grid.resolution.y) } ?? (1, 1)
+        let opts: UnsafeMutablePointer<GDALWarpOptions>
+        do {
+            opts = try WarpOptions.create(source: src, resampling: resampling, workingType: warpType, bands: list,
+                                          sourceNodata: perBand, destinationNodata: perBand,
+                                          scale: suggested == nil ? nil : resamplingScale)
+        } catch {
+            GDALClose(src)
+            throw error
+        }
+        defer { GDALDestroyWarpOptions(opts) }
+        opts.pointee.papszWarpOptions = CSLSetNameValue(opts.pointee.papszWarpOptions, "ERROR_OUT_IF_EMPTY_SOURCE_WINDOW",
+                                                        "FALSE")
         var transformerOptions: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = nil
         transformerOptions = CSLSetNameValue(transformerOptions, "SRC_SRS", srcWKT)
         transformerOptions = CSLSetNameValue(transformerOptions, "DST_SRS", grid.crs.wkt)
@@ -112,12 +122,6 @@ public final class WindowReader {
             throw GeoError("cannot reproject raster to \(grid.crs)", path: path, gdal: log.failureText,
                            hint: "check both CRSs; the raster may lie outside the target CRS's area of use")
         }
-        // One resampling scale for the whole raster (GDAL otherwise derives it per processing chunk, so a pixel's
-        // value would depend on the chip it falls in): the source pixel size in target units over the target's.
-        let suggested = WarpOptions.suggestedResolution(src, sourceWKT: srcWKT, target: grid.crs).resolution
-        resamplingScale = suggested.map { ($0.x / grid.resolution.x, $0.y / grid.resolution.y) } ?? (1, 1)
-        WarpOptions.setBands(opts, bands: list, sourceNodata: perBand, destinationNodata: perBand,
-                             scale: suggested == nil ? nil : resamplingScale)
         var gt = grid.transform.coefficients
         GDALSetGenImgProjTransformerDstGeoTransform(transformer, &gt)
         // gdalwarp's default: an approximate transformer (linear between exactly transformed points along each
