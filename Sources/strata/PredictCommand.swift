@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import StrataGeo
-import StrataModels
 import StrataTasks
 import StrataTensor
 
