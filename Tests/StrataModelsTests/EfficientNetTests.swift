@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+import StrataTensor
+import StrataTestSupport
+@testable import StrataModels
+
+/// EfficientNet-B0/B4 feature stems against torchvision (fixture: scripts/fixtures/efficientnet.py).
+@Suite struct EfficientNetTests {
+    static let seeds: [EfficientNet.Variant: UInt64] = [.b0: 1234, .b4: 4321]
+
+    /// efficientnet.py `fill`: one `randn` per floating-point state entry, in state-dict order, scaled the same way.
+    static func fill(_ model: Module) throws {
+        var sd = StateDict()
+        for (k, t) in try model.stateDict().entries {
+            guard t.dtype.isFloatingPoint else { sd[k] = t; continue }
+            let r = try Tensor.randn(t.shape)
+            if t.rank >= 2 {
+                let fanIn = t.shape.dropFirst().reduce(1, *)
+                sd[k] = try r * (2.0 / Double(fanIn)).squareRoot()
+            } else if k.hasSuffix("running_var") {
+                sd[k] = try r.abs() * 0.25 + 1.0
+            } else if k.hasSuffix("running_mean") {
+                sd[k] = try r * 0.1
+            } else if k.hasSuffix(".weight") {
+                sd[k] = try r * 0.2 + 1.0
+            } else {
+                sd[k] = try r * 0.1
+            }
+        }
+        try model.load(stateDict: sd)
+    }
+
+    /// Every stage output equals torchvision's to 1e-4 of that output's largest magnitude: float32 with another
+    /// summation order (oneDNN vs PyTorch's kernels, AVX2 vs AVX-512) moves results by ~1e-6 relative; a wrong
+    /// padding, SE width, residual or BN eps moves them by far more than 1e-2.
+    @Test(arguments: [EfficientNet.Variant.b0, .b4])
+    func stemMatchesTorchvision(_ variant: EfficientNet.Variant) throws {
+        let fixture = try SafeTensors.load(SharedData.fixtures("StrataModelsTests")
+            .appendingPathComponent("efficientnet_parity.safetensors").path)
+        let model = try EfficientNet(variant, stages: 4)
+        #expect(try model.stateDict().count == fixture["\(variant.rawValue).count"]!.itemInt())
+        Runtime.manualSeed(Self.seeds[variant]!)
+        try Self.fill(model)
+        model.eval()
+        let x = try Tensor.randn([2, 3, 24, 24])
+        let maps = try Torch.noGrad { try model.features(x) }
+        #expect(maps.count == 4)
+        for (i, y) in maps.enumerated() {
+            let ref = fixture["\(variant.rawValue).stage\(i)"]!
+            #expect(y.shape == ref.shape)
+            let scale = try ref.abs().max().item()
+            let diff = try (y - ref).abs().max().item()
+            #expect(diff <= 1e-4 * scale, "\(variant) stage \(i): max |Δ| \(diff) vs scale \(scale)")
+        }
+    }
+
+    @Test func widthsDepthsAndNamesFollowTorchvision() throws {
+        let b4 = try EfficientNet(.b4, stages: 4)
+        #expect(b4.stageChannels == [48, 24, 32, 56])
+        #expect(b4.stageStrides == [2, 2, 4, 8])
+        #expect(b4.stages.map { $0.children.count } == [3, 2, 4, 4])
+        let keys = try b4.stateDict().keys
+        #expect(keys.contains("1.0.block.1.fc1.weight"))          // stage 1: no expansion conv
+        #expect(keys.contains("3.3.block.2.fc2.bias"))
+        #expect(keys.contains("3.0.block.3.1.running_var"))
+        let b0 = try EfficientNet(.b0)
+        #expect(b0.stageChannels == [32, 16, 24, 40, 80, 112, 192, 320, 1280])
+        #expect(b0.stageStrides == [2, 2, 4, 8, 16, 16, 32, 32, 32])
+        // torchvision efficientnet_b0().features: 4,007,548 parameters
+        #expect(b0.parameterCount() == 4_007_548)
+        // stochastic depth: 0.2 · block / 16 blocks, the last block of B0 at 0.2 · 15/16
+        let last = try #require(b0.stages[7].children.last as? MBConv)
+        #expect(abs(last.stochasticDepthProbability - 0.2 * 15 / 16) < 1e-12)
+        #expect(throws: ModelError.self) { try EfficientNet(.b0, stages: 10) }
+        #expect(throws: ModelError.self) { try b0.features(Tensor.zeros([1, 4, 32, 32])) }
+    }
+
+    @Test func stochasticDepthDropsWholeSamplesOnlyInTraining() throws {
+        let block = try MBConv(inChannels: 8, outChannels: 8, expandRatio: 6, kernel: 3, stride: 1,
+                               stochasticDepthProbability: 1.0)
+        let x = try Tensor.randn([3, 8, 5, 5])
+        block.train()
+        // p = 1: every residual branch is dropped, the block is the identity
+        #expect(try Torch.noGrad { try block(x) }.equal(x))
+        block.eval()
+        #expect(try !(Torch.noGrad { try block(x) }.equal(x)))
+    }
+}
