@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import StrataTensor
 import StrataTestSupport
+import StrataGeo
 @testable import StrataData
 
 /// LEVIR-CD and DSIFN-CD pairs read from the real samples, and TinyCD's preprocessing against the exact tensors
@@ -53,6 +54,76 @@ import StrataTestSupport
                 let diff = try (ours - ref).abs().max().item()
                 #expect(diff == 0, "\(name) \(date): max |Δ| \(diff)")
             }
+        }
+    }
+
+    /// Links real sample files into a layout under a temporary root.
+    static func link(_ files: [(from: String, to: String)], in root: URL) throws {
+        let fm = FileManager.default
+        for (from, to) in files {
+            let dst = root.appendingPathComponent(to)
+            try fm.createDirectory(at: dst.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try fm.createSymbolicLink(atPath: dst.path, withDestinationPath: SharedData.path(from))
+        }
+    }
+
+    @Test(.enabled(if: SharedData.shouldRun)) func officialAndFlatLayoutsResolveSplits() throws {
+        let root = try SharedData.tempDir("levir-layout")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let names = ["test_2_0000_0000", "test_7_0256_0512", "val_27_0000_0256"]
+        let splits = ["train", "train", "test"]
+        // the official LEVIR-CD+ layout: <root>/<split>/{A,B,label}
+        var files: [(String, String)] = []
+        for (n, s) in zip(names, splits) {
+            for d in ["A", "B", "label"] { files.append(("levir-cd-samples/\(d)/\(n).png", "plus/\(s)/\(d)/\(n).png")) }
+        }
+        try Self.link(files, in: root)
+        let plus = root.appendingPathComponent("plus").path
+        #expect(try LEVIRCD(root: plus, split: .train, variant: .levirCDPlus).count == 2)
+        #expect(try LEVIRCD(root: plus, split: .test, variant: .levirCDPlus).count == 1)
+        #expect(try LEVIRCD(root: plus, split: .all, variant: .levirCDPlus).count == 3)
+        #expect(throws: DatasetError.self) { try LEVIRCD(root: plus, split: .val, variant: .levirCD) }
+        // the DSIFN release's names: <root>/<split>/{t1,t2,mask}
+        files = []
+        for d in [("A", "t1"), ("B", "t2"), ("label", "mask")] {
+            files.append(("dsifn-cd-samples/\(d.0)/0_2.png", "dsifn/val/\(d.1)/0_2.png"))
+        }
+        try Self.link(files, in: root)
+        let dsifn = try DSIFN(root: root.appendingPathComponent("dsifn").path, split: .val)
+        #expect(dsifn.count == 1 && dsifn.id(at: 0) == "0_2")
+        #expect(try dsifn.sample(at: 0).change.sum().itemInt() == 6091)
+        // flat crops with a split list
+        let flat = root.appendingPathComponent("flat")
+        let flatFiles = ["A", "B", "label"].map {
+            ("levir-cd-samples/\($0)/\(names[2]).png", "flat/\($0)/\(names[2]).png")
+        }
+        try Self.link(flatFiles, in: root)
+        let list = flat.appendingPathComponent("list")
+        try FileManager.default.createDirectory(at: list, withIntermediateDirectories: true)
+        try "\(names[2]).png\n".write(to: list.appendingPathComponent("val.txt"), atomically: true, encoding: .utf8)
+        let val = try LEVIRCD(root: flat.path, split: .val)
+        #expect(val.count == 1 && val.id(at: 0) == names[2])
+        #expect(throws: DatasetError.self) { try LEVIRCD(root: flat.path, split: .test) }   // no list/test.txt
+    }
+
+    @Test(.enabled(if: SharedData.shouldRun)) func labelsOtherThan0And255AreRejected() throws {
+        let root = try SharedData.tempDir("levir-badlabel")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try Self.link(["A", "B"].map { ("levir-cd-samples/\($0)/test_2_0000_0000.png", "\($0)/test_2_0000_0000.png") },
+                      in: root)
+        let label = try Tensor.full([1, 256, 256], 7, .init(dtype: .uint8))
+        let grid = GeoGrid(crs: try CRS(epsg: 32631),
+                           transform: GeoTransform(originX: 0, originY: 256, resX: 1, resY: 1), width: 256, height: 256)
+        let labelDir = root.appendingPathComponent("label")
+        try FileManager.default.createDirectory(at: labelDir, withIntermediateDirectories: true)
+        try RasterWriter.write(label, to: root.appendingPathComponent("label/test_2_0000_0000.tif").path, grid: grid,
+                               options: .init(format: .geoTIFF))
+        let ds = try LEVIRCD(root: root.path)
+        do {
+            _ = try ds.sample(at: 0)
+            Issue.record("a label of 7s must be rejected")
+        } catch let e as DatasetError {
+            #expect(e.kind == .badFile && e.message.contains("0 (no change) and 255 (change)"))
         }
     }
 

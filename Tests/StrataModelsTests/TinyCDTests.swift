@@ -35,6 +35,15 @@ import StrataTestSupport
         #expect(throws: ModelError.self) { try MixingBlock(6, 4) }
     }
 
+    @Test func gradientsReachEveryParameter() throws {
+        let m = try TinyCD()
+        m.train()
+        let loss = try m(Tensor.randn([2, 3, 32, 32]), Tensor.randn([2, 3, 32, 32])).mean()
+        try loss.backward()
+        let missing = m.namedParameters().filter { $0.1.grad == nil }.map(\.0)
+        #expect(missing.isEmpty, "no gradient: \(missing)")
+    }
+
     @Test(.enabled(if: SharedData.shouldRun)) func bothCheckpointsLoadStrictly() throws {
         let m = try TinyCD()
         try m.load(tinyCDCheckpoint: SharedData.path("weights/tinycd/levir_best.pth"))
