@@ -8,24 +8,42 @@ import StrataTestSupport
 @Suite struct EfficientNetTests {
     static let seeds: [EfficientNet.Variant: UInt64] = [.b0: 1234, .b4: 4321]
 
-    /// efficientnet.py `fill`: one `randn` per floating-point state entry, in state-dict order, scaled the same way.
-    static func fill(_ model: Module) throws {
+    /// efficientnet.py's SplitMix64 stream: uniform k / 2^23 − 1 in [−1, 1) from the top 24 bits of each output.
+    struct SplitMix64 {
+        var state: UInt64
+        mutating func uniform(_ n: Int) -> [Double] {
+            (0..<n).map { _ in
+                state = state &+ 0x9E37_79B9_7F4A_7C15
+                var z = state
+                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+                z ^= z >> 31
+                return Double(z >> 40) / 8_388_608 - 1
+            }
+        }
+    }
+
+    /// efficientnet.py `fill`: every floating-point state entry, in state-dict order, from the stream, scaled in
+    /// float64 and rounded to float32 once (the same IEEE operations as the script, so the same weights).
+    static func fill(_ model: Module, _ rng: inout SplitMix64) throws {
         var sd = StateDict()
         for (k, t) in try model.stateDict().entries {
             guard t.dtype.isFloatingPoint else { sd[k] = t; continue }
-            let r = try Tensor.randn(t.shape)
+            let u = rng.uniform(t.count)
+            let v: [Double]
             if t.rank >= 2 {
-                let fanIn = t.shape.dropFirst().reduce(1, *)
-                sd[k] = try r * (2.0 / Double(fanIn)).squareRoot()
+                let scale = (6.0 / Double(t.shape.dropFirst().reduce(1, *))).squareRoot()
+                v = u.map { $0 * scale }
             } else if k.hasSuffix("running_var") {
-                sd[k] = try r.abs() * 0.25 + 1.0
+                v = u.map { ($0 + 1.0) * 0.25 + 1.0 }
             } else if k.hasSuffix("running_mean") {
-                sd[k] = try r * 0.1
+                v = u.map { $0 * 0.1 }
             } else if k.hasSuffix(".weight") {
-                sd[k] = try r * 0.2 + 1.0
+                v = u.map { $0 * 0.3 + 1.0 }
             } else {
-                sd[k] = try r * 0.1
+                v = u.map { $0 * 0.1 }
             }
+            sd[k] = try Tensor(v.map(Float.init), shape: t.shape)
         }
         try model.load(stateDict: sd)
     }
@@ -39,10 +57,10 @@ import StrataTestSupport
             .appendingPathComponent("efficientnet_parity.safetensors").path)
         let model = try EfficientNet(variant, stages: 4)
         #expect(try model.stateDict().count == fixture["\(variant.rawValue).count"]!.itemInt())
-        Runtime.manualSeed(Self.seeds[variant]!)
-        try Self.fill(model)
+        var rng = SplitMix64(state: Self.seeds[variant]!)
+        try Self.fill(model, &rng)
         model.eval()
-        let x = try Tensor.randn([2, 3, 24, 24])
+        let x = try Tensor(rng.uniform(2 * 3 * 24 * 24).map { Float($0 * 1.7) }, shape: [2, 3, 24, 24])
         let maps = try Torch.noGrad { try model.features(x) }
         #expect(maps.count == 4)
         for (i, y) in maps.enumerated() {

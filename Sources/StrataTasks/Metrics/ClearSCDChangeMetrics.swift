@@ -217,6 +217,7 @@ extension SemanticChangeMetrics {
             for i in counts.indices { counts[i] += h[i] }
         }
         private func distinct(_ codes: Tensor) throws -> Set<Int> {
+            guard codes.count > 0 else { return [] }
             let hi = try codes.max().itemInt()
             let h = try ChangeCounting.histogram(codes, bins: hi + 1, what: "negative code")
             return Set(h.indices.filter { h[$0] > 0 })
