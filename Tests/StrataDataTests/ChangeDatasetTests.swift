@@ -22,6 +22,7 @@ import StrataGeo
             #expect(try s.imageA.max().item() <= 255 && s.imageA.min().item() >= 0)
             changed += try s.change.sum().itemInt()
             if s.id == "train_386_0512_0768" { #expect(try s.change.sum().itemInt() == 0) }
+            #expect(s.georeference == nil)   // PNG chips carry no geotransform
         }
         // metrics.csv: 110,914 changed pixels over the 11 labels
         #expect(changed == 110_914)
@@ -106,19 +107,30 @@ import StrataGeo
         #expect(throws: DatasetError.self) { try LEVIRCD(root: flat.path, split: .test) }   // no list/test.txt
     }
 
-    @Test(.enabled(if: SharedData.shouldRun)) func labelsOtherThan0And255AreRejected() throws {
-        let root = try SharedData.tempDir("levir-badlabel")
+    /// GeoTIFF pairs keep the first date's bounds and CRS; a label holding values other than 0/255 is rejected.
+    @Test func geoTIFFPairsAreGeoreferencedAndBadLabelsRejected() throws {
+        let root = try SharedData.tempDir("change-geotiff")
         defer { try? FileManager.default.removeItem(at: root) }
-        try Self.link(["A", "B"].map { ("levir-cd-samples/\($0)/test_2_0000_0000.png", "\($0)/test_2_0000_0000.png") },
-                      in: root)
-        let label = try Tensor.full([1, 256, 256], 7, .init(dtype: .uint8))
         let grid = GeoGrid(crs: try CRS(epsg: 32631),
-                           transform: GeoTransform(originX: 0, originY: 256, resX: 1, resY: 1), width: 256, height: 256)
-        let labelDir = root.appendingPathComponent("label")
-        try FileManager.default.createDirectory(at: labelDir, withIntermediateDirectories: true)
-        try RasterWriter.write(label, to: root.appendingPathComponent("label/test_2_0000_0000.tif").path, grid: grid,
-                               options: .init(format: .geoTIFF))
+                           transform: GeoTransform(originX: 500_000, originY: 4_600_032, resX: 0.5, resY: 0.5),
+                           width: 64, height: 64)
+        func write(_ t: Tensor, _ path: String) throws {
+            let url = root.appendingPathComponent(path)
+            let dir = url.deletingLastPathComponent()
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try RasterWriter.write(t, to: url.path, grid: grid, options: .init(format: .geoTIFF))
+        }
+        try write(Tensor.randint(0, 256, [3, 64, 64]).to(.uint8), "A/p.tif")
+        try write(Tensor.randint(0, 256, [3, 64, 64]).to(.uint8), "B/p.tif")
+        let change = try Tensor.randint(0, 2, [1, 64, 64])
+        try write((change * 255).to(.uint8), "label/p.tif")
         let ds = try LEVIRCD(root: root.path)
+        let s = try ds.sample(at: 0)
+        #expect(try s.change.equal(change.squeeze(dim: 0)))
+        let geo = try #require(s.georeference)
+        #expect(geo.bounds == BoundingBox(minX: 500_000, minY: 4_600_000, maxX: 500_032, maxY: 4_600_032))
+        #expect(geo.crs?.epsg == 32631)
+        try write(Tensor.full([1, 64, 64], 7, .init(dtype: .uint8)), "label/p.tif")
         do {
             _ = try ds.sample(at: 0)
             Issue.record("a label of 7s must be rejected")

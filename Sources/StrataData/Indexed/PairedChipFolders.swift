@@ -75,11 +75,14 @@ struct PairedChipFolders: Sendable {
     }
 
     /// Reads pair `index`: both images as float32 `[3, H, W]` (the first three bands; RGB), the label as int64
-    /// 0/1 from a one-band 0/255 mask.
+    /// 0/1 from a one-band 0/255 mask; georeferenced from the first date's file when it has a geotransform (GeoTIFF
+    /// chips; the PNG benchmarks have none).
     func sample(at index: Int, dataset: String) throws -> ChangeSample {
         let p = pairs[index]
+        var georeference: ChipGeoreference? = nil
         func image(_ path: String) throws -> Tensor {
             let chip = try ChipFile.read(path, as: .float32)
+            if path == p.a, let bounds = chip.bounds { georeference = ChipGeoreference(bounds: bounds, crsOf: path) }
             guard chip.bandCount >= 3 else {
                 throw DatasetError(.badFile, "\(dataset): \(path) has \(chip.bandCount) band(s); the pairs are RGB "
                     + "images with 3 bands")
@@ -101,7 +104,7 @@ struct PairedChipFolders: Sendable {
             throw DatasetError(.badFile, "\(dataset): \(p.label) holds values other than 0 (no change) and 255 "
                 + "(change); binary change masks must be 0/255 (re-export it without anti-aliasing or compression)")
         }
-        return ChangeSample(imageA: a, imageB: b, change: try isChange.to(.int64),
+        return ChangeSample(imageA: a, imageB: b, change: try isChange.to(.int64), georeference: georeference,
                             bandNames: ["red", "green", "blue"], index: index, id: p.id)
     }
 }
