@@ -6,7 +6,10 @@ import StrataTestSupport
 
 /// EfficientNet-B0/B4 feature stems against torchvision (fixture: scripts/fixtures/efficientnet.py).
 @Suite struct EfficientNetTests {
-    static let seeds: [EfficientNet.Variant: UInt64] = [.b0: 1234, .b4: 4321]
+    /// efficientnet.py `CASES`: variant, children kept, input side, first stored stage, seed.
+    static let cases: [String: (EfficientNet.Variant, Int, Int, Int, UInt64)] = [
+        "b0": (.b0, 4, 24, 0, 1234), "b4": (.b4, 4, 24, 0, 4321), "b0full": (.b0, 9, 32, 4, 777),
+    ]
 
     /// efficientnet.py's SplitMix64 stream: uniform k / 2^23 − 1 in [−1, 1) from the top 24 bits of each output.
     struct SplitMix64 {
@@ -51,24 +54,25 @@ import StrataTestSupport
     /// Every stage output equals torchvision's to 1e-4 of that output's largest magnitude: float32 with another
     /// summation order (oneDNN vs PyTorch's kernels, AVX2 vs AVX-512) moves results by ~1e-6 relative; a wrong
     /// padding, SE width, residual or BN eps moves them by far more than 1e-2.
-    @Test(arguments: [EfficientNet.Variant.b0, .b4])
-    func stemMatchesTorchvision(_ variant: EfficientNet.Variant) throws {
+    @Test(arguments: ["b0", "b4", "b0full"])
+    func featuresMatchTorchvision(_ name: String) throws {
         let fixture = try SafeTensors.load(SharedData.fixtures("StrataModelsTests")
             .appendingPathComponent("efficientnet_parity.safetensors").path)
-        let model = try EfficientNet(variant, stages: 4)
-        #expect(try model.stateDict().count == fixture["\(variant.rawValue).count"]!.itemInt())
-        var rng = SplitMix64(state: Self.seeds[variant]!)
+        let (variant, stages, side, first, seed) = Self.cases[name]!
+        let model = try EfficientNet(variant, stages: stages)
+        #expect(try model.stateDict().count == fixture["\(name).count"]!.itemInt())
+        var rng = SplitMix64(state: seed)
         try Self.fill(model, &rng)
         model.eval()
-        let x = try Tensor(rng.uniform(2 * 3 * 24 * 24).map { Float($0 * 1.7) }, shape: [2, 3, 24, 24])
+        let x = try Tensor(rng.uniform(2 * 3 * side * side).map { Float($0 * 1.7) }, shape: [2, 3, side, side])
         let maps = try Torch.noGrad { try model.features(x) }
-        #expect(maps.count == 4)
-        for (i, y) in maps.enumerated() {
-            let ref = fixture["\(variant.rawValue).stage\(i)"]!
+        #expect(maps.count == stages)
+        for (i, y) in maps.enumerated() where i >= first {
+            let ref = fixture["\(name).stage\(i)"]!
             #expect(y.shape == ref.shape)
             let scale = try ref.abs().max().item()
             let diff = try (y - ref).abs().max().item()
-            #expect(diff <= 1e-4 * scale, "\(variant) stage \(i): max |Δ| \(diff) vs scale \(scale)")
+            #expect(diff <= 1e-4 * scale, "\(name) stage \(i): max |Δ| \(diff) vs scale \(scale)")
         }
     }
 
