@@ -10,7 +10,9 @@ import StrataTestSupport
 @Suite struct FelzenszwalbTests {
     static let fixtures = SharedData.fixtures("StrataDataTests").appendingPathComponent("felzenszwalb")
 
-    struct Case: Decodable { let tile: String, scale: Double, sigma: Double, min_size: Int, file: String, segments: Int }
+    struct Case: Decodable {
+        let tile: String, scale: Double, sigma: Double, min_size: Int, file: String, segments: Int
+    }
     struct Manifest: Decodable { let cases: [Case] }
 
     static func tile(_ name: String) throws -> Tensor {
@@ -50,7 +52,8 @@ import StrataTestSupport
             let got = try ours.ints()
             let matched = Self.matchedAgreement(got, expected)
             let sameIds = Double(zip(got, expected).filter { $0 == $1 }.count) / Double(got.count)
-            print("felzenszwalb \(c.file): \(got.max()! + 1) segments (skimage \(c.segments)), matched \(matched), same ids \(sameIds)")
+            print("felzenszwalb \(c.file): \(got.max()! + 1) segments (skimage \(c.segments)), "
+                  + "matched \(matched), same ids \(sameIds)")
             #expect(matched >= 0.99, "\(c.file): matched agreement \(matched)")
             #expect(sameIds >= 0.99, "\(c.file): label-id agreement \(sameIds)")
             #expect(got.max()! + 1 == c.segments)
@@ -60,7 +63,8 @@ import StrataTestSupport
     /// The Gaussian pre-smoothing alone equals skimage's (scipy `gaussian_filter`, reflect, truncate 4) on a real
     /// crop. Tolerance 1e-15 on values in [0, 1]: the kernel's exp comes from libtorch, numpy's may differ by an ulp.
     @Test(.enabled(if: SharedData.shouldRun)) func smoothingEqualsScipy() throws {
-        let image = try Self.tile("test_2_0000_0000.png").narrow(dim: 1, start: 0, length: 64).narrow(dim: 2, start: 0, length: 64)
+        let image = try Self.tile("test_2_0000_0000.png").narrow(dim: 1, start: 0, length: 64)
+            .narrow(dim: 2, start: 0, length: 64)
         let smoothed = try Felzenszwalb.smooth(Felzenszwalb.asFloat64(image), sigma: 0.8)
         let expected = try NPY.read(Self.fixtures.appendingPathComponent("smoothed_crop.npy").path).permute([2, 0, 1])
         let diff = try (smoothed - expected).abs().max().item()

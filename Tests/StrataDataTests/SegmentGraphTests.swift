@@ -47,7 +47,8 @@ import StrataTestSupport
                 let bx = Double(minC), bw = Double(maxC - minC), by = Double(minR), bh = Double(maxR - minR)
                 let expected = sum.map { Double($0) / Double(n) / 255 } + [(bx + bw / 2) / 320, (by + bh / 2) / 320]
                 for f in 0..<5 {
-                    #expect(abs(x[node * 5 + f] - expected[f]) <= 1e-6, "node \(node) feature \(f): \(x[node * 5 + f]) vs \(expected[f])")
+                    #expect(abs(x[node * 5 + f] - expected[f]) <= 1e-6,
+                            "node \(node) feature \(f): \(x[node * 5 + f]) vs \(expected[f])")
                 }
                 centres.append([minC + maxC, minR + maxR])
             }
@@ -118,5 +119,19 @@ import StrataTestSupport
         #expect(abs(a[0 * 6 + 1] - 1.0 / 3) < 1e-7 && a[0] == 0 && a[0 * 6 + 4] == 0 && a[4 * 6 + 5] == 1)
         #expect(try batch.adjacency.narrow(dim: 0, start: 0, length: 4).narrow(dim: 1, start: 0, length: 4)
             .equal(g1.adjacency))
+    }
+}
+
+extension SegmentGraphTests {
+    /// LCZC-GES2 stores centre distances as `a`; DF4LCZ's loader keeps `a > 0` as the edges.
+    @Test func distanceMatrixBecomesEdges() throws {
+        let x = try Tensor.rand([3, 5])
+        // Nodes 0 and 2 share a centre (distance 0): edges 0–1 and 1–2 only.
+        let d = try Tensor([0, 0.3, 0, 0.3, 0, 0.3, 0, 0.3, 0] as [Float], shape: [3, 3])
+        let g = try SegmentGraph(x: x, adjacency: d, label: 16)
+        let s = 1 / 2.0.squareRoot()
+        let a = try g.adjacency.doubles(), want = [0, s, 0, s, 0, s, 0, s, 0]
+        #expect(zip(a, want).allSatisfy { abs($0 - $1) < 1e-7 })
+        #expect(try g.x.equal(x) && g.label == 16)
     }
 }

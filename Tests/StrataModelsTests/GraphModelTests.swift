@@ -44,7 +44,8 @@ import Testing
     @Test func gcsConvIsGraphTermPlusSkip() throws {
         let f = try Self.fixture()
         let layer = try GCSConv(5, 32)
-        let sd: StateDict = ["kernel_1": f["w.gcs1.kernel_1"]!, "kernel_2": f["w.gcs1.kernel_2"]!, "bias": f["w.gcs1.bias"]!]
+        let sd: StateDict = ["kernel_1": f["w.gcs1.kernel_1"]!, "kernel_2": f["w.gcs1.kernel_2"]!,
+                             "bias": f["w.gcs1.bias"]!]
         try layer.load(stateDict: sd)
         let e = try Self.relativeError(layer(f["x"]!, adjacency: f["a_hat"]!).relu(), f["out.gcs1"]!)
         #expect(e <= 1e-5)
@@ -77,7 +78,8 @@ import Testing
         let p = try Torch.noGrad { try fusion.probabilities(chips: chips, x: x, adjacency: a, graphIndex: gi) }
         #expect(p.shape == [4, 17])
         let separate = try Torch.noGrad {
-            try DF4LCZFusion.fuse(s2Logits: fusion.s2(chips), graphLogits: fusion.graph(x, adjacency: a, graphIndex: gi, graphCount: 4))
+            try DF4LCZFusion.fuse(s2Logits: fusion.s2(chips),
+                                  graphLogits: fusion.graph(x, adjacency: a, graphIndex: gi, graphCount: 4))
         }
         #expect(try (p - separate).abs().max().item() == 0)
         #expect(fusion.parameterCount() == fusion.s2.parameterCount() + 5_073)
@@ -87,7 +89,8 @@ import Testing
         let before = try fusion.graph.gcs1.kernel1.clone(), s2Before = try fusion.s2.fc.weight.clone()
         var losses: [Double] = []
         for _ in 0..<3 {
-            let loss = try Functional.nllLoss(fusion.logProbabilities(chips: chips, x: x, adjacency: a, graphIndex: gi), y)
+            let logP = try fusion.logProbabilities(chips: chips, x: x, adjacency: a, graphIndex: gi)
+            let loss = try Functional.nllLoss(logP, y)
             losses.append(try loss.item())
             try sgdStep(fusion, loss: loss, lr: 0.05)
         }
@@ -98,13 +101,19 @@ import Testing
     @Test func badGraphInputsAreClearErrors() throws {
         let model = try DF4LCZGraphNet()
         do {
-            _ = try model(Tensor.randn([3, 5]), adjacency: Tensor.zeros([3, 3]), graphIndex: Tensor([0, 0, 2]), graphCount: 3)
+            _ = try model(Tensor.randn([3, 5]), adjacency: Tensor.zeros([3, 3]), graphIndex: Tensor([0, 0, 2]),
+                          graphCount: 3)
             Issue.record("expected an error")
         } catch let e as ModelError {
             #expect(e.message.contains("at least one node"))
         }
-        #expect(throws: ModelError.self) { try model(Tensor.randn([3, 4]), adjacency: Tensor.zeros([3, 3]), graphIndex: Tensor([0, 0, 0]), graphCount: 1) }
-        #expect(throws: ModelError.self) { try model(Tensor.randn([3, 5]), adjacency: Tensor.zeros([2, 2]), graphIndex: Tensor([0, 0, 0]), graphCount: 1) }
+        let one = try Tensor([0, 0, 0])
+        #expect(throws: ModelError.self) {  // 4 features for a 5-feature model
+            try model(Tensor.randn([3, 4]), adjacency: Tensor.zeros([3, 3]), graphIndex: one, graphCount: 1)
+        }
+        #expect(throws: ModelError.self) {  // adjacency of the wrong size
+            try model(Tensor.randn([3, 5]), adjacency: Tensor.zeros([2, 2]), graphIndex: one, graphCount: 1)
+        }
         #expect(throws: ModelError.self) { try model(Tensor.randn([3, 5])) }
     }
 }

@@ -29,10 +29,12 @@ public struct GraphBatch: @unchecked Sendable {
         let features = first.x.size(1)
         for (i, g) in graphs.enumerated() {
             guard g.nodeCount > 0 else {
-                throw DatasetError(.invalidArgument, "GraphBatch: graph \(i) has no nodes (no mask reached the minimum area); lower SegmentGraph.Options.minArea or drop the sample")
+                throw DatasetError(.invalidArgument, "GraphBatch: graph \(i) has no nodes (no mask reached the "
+                    + "minimum area); lower SegmentGraph.Options.minArea or drop the sample")
             }
             guard g.x.size(1) == features else {
-                throw DatasetError(.inconsistent, "GraphBatch: graph \(i) has \(g.x.size(1)) node features, graph 0 has \(features)")
+                throw DatasetError(.inconsistent, "GraphBatch: graph \(i) has \(g.x.size(1)) node features, graph 0 "
+                    + "has \(features)")
             }
         }
         nodeCounts = graphs.map(\.nodeCount)

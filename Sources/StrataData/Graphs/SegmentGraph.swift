@@ -44,14 +44,16 @@ public struct SegmentGraph: @unchecked Sendable {
         }
     }
 
-    /// A graph from given node features and a 0/1 adjacency (no self-loops), normalised as Spektral's
-    /// `NormalizeAdj`. For graphs read from files (LCZC-GES2's `x`/`a`) pass `a > 0` as `binaryAdjacency`.
-    public init(x: Tensor, binaryAdjacency a: Tensor, label: Int? = nil, areas: [Int] = []) throws {
+    /// A graph from given node features and a matrix whose positive entries are the edges — a 0/1 adjacency, or
+    /// LCZC-GES2's stored centre distances `a` (DF4LCZ's loader takes `A = (a > 0)`) — normalised as Spektral's
+    /// `NormalizeAdj`. The diagonal should be 0 (DF4LCZ's graphs have no self-loops); it is used as given.
+    public init(x: Tensor, adjacency a: Tensor, label: Int? = nil, areas: [Int] = []) throws {
         guard x.rank == 2, a.rank == 2, a.size(0) == x.size(0), a.size(1) == x.size(0) else {
-            throw DatasetError(.invalidArgument, "SegmentGraph: node features must be [n, F] and the adjacency [n, n], got \(x.shape) and \(a.shape)")
+            throw DatasetError(.invalidArgument, "SegmentGraph: node features must be [n, F] and the adjacency "
+                + "[n, n], got \(x.shape) and \(a.shape)")
         }
         self.x = try x.to(.float32).contiguous()
-        adjacency = try Self.normalize(a)
+        adjacency = try Self.normalize(a.gt(0.0))
         self.label = label
         self.areas = areas
     }
@@ -72,7 +74,8 @@ public struct SegmentGraph: @unchecked Sendable {
     /// returns; negative values belong to no mask) over an image `[3, H, W]`.
     public init(image: Tensor, labels: Tensor, label: Int? = nil, options: Options = Options()) throws {
         guard labels.rank == 2, !labels.dtype.isFloatingPoint else {
-            throw DatasetError(.invalidArgument, "SegmentGraph: labels must be an integer [H, W] image, got \(labels.dtype) \(labels.shape)")
+            throw DatasetError(.invalidArgument, "SegmentGraph: labels must be an integer [H, W] image, got "
+                + "\(labels.dtype) \(labels.shape)")
         }
         let flat = try labels.to(.int64).reshape([-1])
         let valid = try flat.maskedSelect(flat.ge(0.0))
@@ -96,11 +99,12 @@ public struct SegmentGraph: @unchecked Sendable {
             throw DatasetError(.invalidArgument, "SegmentGraph: the image must be RGB [3, H, W], got \(image.shape)")
         }
         guard let masks else {
-            try self.init(x: Tensor.zeros([0, 5]), binaryAdjacency: Tensor.zeros([0, 0]), label: label, areas: [])
+            try self.init(x: Tensor.zeros([0, 5]), adjacency: Tensor.zeros([0, 0]), label: label, areas: [])
             return
         }
         guard masks.size(1) == image.size(1), masks.size(2) == image.size(2) else {
-            throw DatasetError(.invalidArgument, "SegmentGraph: masks are \(masks.size(1))×\(masks.size(2)) but the image is \(image.size(1))×\(image.size(2))")
+            throw DatasetError(.invalidArgument, "SegmentGraph: masks are \(masks.size(1))×\(masks.size(2)) but the "
+                + "image is \(image.size(1))×\(image.size(2))")
         }
         let (h, w) = (image.size(1), image.size(2))
         let rgb = image.dtype == .uint8 ? try image.to(.float64) / 255.0 : try image.to(.float64)
@@ -113,7 +117,7 @@ public struct SegmentGraph: @unchecked Sendable {
         // d > 0 ⇔ the doubled integer centres differ.
         let diff = try centres.unsqueeze(1) - centres.unsqueeze(0)
         let a = try diff.ne(0.0).any(dim: 2)
-        try self.init(x: features, binaryAdjacency: a, label: label, areas: areas)
+        try self.init(x: features, adjacency: a, label: label, areas: areas)
     }
 
     /// Doubled box centres `[M, 2]` (int64): `(min col + max col, min row + max row)`.

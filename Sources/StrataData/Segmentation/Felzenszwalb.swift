@@ -9,8 +9,8 @@ import StrataTensor
 /// 2. **Smoothing**: a Gaussian per channel (never across channels) — scipy's `gaussian_filter` with
 ///    `sigma = [σ, σ, 0]`, border mode `reflect` (half-sample symmetric, `d c b a | a b c d | d c b a`), kernel
 ///    radius `Int(4σ + 0.5)`, rows first, then columns, in float64. ``smooth(_:sigma:)`` evaluates scipy's
-///    symmetric correlation `x₀·w₀ + Σ_{j = r…1} (x₋ⱼ + x₊ⱼ)·wⱼ` in scipy's order with libtorch element-wise ops,
-///    so the smoothed image equals scipy's to the last bit rather than to a convolution's rounding.
+///    symmetric correlation `x₀·w₀ + Σ_{j = r…1} (x₋ⱼ + x₊ⱼ)·wⱼ` in scipy's order with libtorch element-wise
+///    ops, so the smoothed image equals scipy's to the last bit rather than to a convolution's rounding.
 /// 3. **Edges**: the 8-neighbourhood, weight = Euclidean distance over the channels (`√(Σ_c d_c²)`, summed
 ///    left to right); listed as four blocks — right, down, down-right, up-right — each in row-major order, then
 ///    sorted ascending with a stable sort (ties keep that order; skimage's `np.argsort` is not stable, which only
@@ -42,7 +42,8 @@ public struct Felzenszwalb: Sendable, Equatable {
             throw DatasetError(.invalidArgument, "Felzenszwalb: scale must be a finite number > 0, got \(scale)")
         }
         guard sigma.isFinite, sigma >= 0 else {
-            throw DatasetError(.invalidArgument, "Felzenszwalb: sigma must be a finite number ≥ 0, got \(sigma) (0 = no smoothing)")
+            throw DatasetError(.invalidArgument, "Felzenszwalb: sigma must be a finite number ≥ 0, got \(sigma) "
+                + "(0 = no smoothing)")
         }
         guard minSize >= 0 else {
             throw DatasetError(.invalidArgument, "Felzenszwalb: minSize must be ≥ 0 pixels, got \(minSize)")
@@ -84,7 +85,8 @@ public struct Felzenszwalb: Sendable, Equatable {
     /// The Gaussian pre-smoothing of step 2 on a float64 `[C, H, W]` image (rows, then columns; per channel).
     public static func smooth(_ image: Tensor, sigma: Double) throws -> Tensor {
         guard image.rank == 3, image.dtype == .float64 else {
-            throw DatasetError(.invalidArgument, "Felzenszwalb.smooth: expected a float64 [C, H, W] image, got \(image.dtype) \(image.shape)")
+            throw DatasetError(.invalidArgument, "Felzenszwalb.smooth: expected a float64 [C, H, W] image, got "
+                + "\(image.dtype) \(image.shape)")
         }
         // scipy skips axes whose sigma is ≤ 1e-15.
         guard sigma > 1e-15 else { return image }
@@ -102,13 +104,16 @@ public struct Felzenszwalb: Sendable, Equatable {
         var x = image
         if x.rank == 2 { x = try x.unsqueeze(0) }
         guard x.rank == 3, x.size(0) >= 1, x.size(1) >= 1, x.size(2) >= 1 else {
-            throw DatasetError(.invalidArgument, "Felzenszwalb: expected an image [C, H, W] or [H, W] with at least one pixel, got shape \(image.shape) (channels-last arrays: permute to [C, H, W] first)")
+            throw DatasetError(.invalidArgument, "Felzenszwalb: expected an image [C, H, W] or [H, W] with at least "
+                + "one pixel, got shape \(image.shape) (channels-last arrays: permute to [C, H, W] first)")
         }
         switch x.dtype {
         case .uint8: return try x.to(.float64) * (1.0 / 255)
         case .float32, .float64: return try x.to(.float64).contiguous()
         default:
-            throw DatasetError(.invalidArgument, "Felzenszwalb: image dtype \(x.dtype) is not supported; use uint8 (scaled by 1/255 as skimage) or float32/float64 (used as is; divide other integer data by its range first)")
+            throw DatasetError(.invalidArgument, "Felzenszwalb: image dtype \(x.dtype) is not supported; use uint8 "
+                + "(scaled by 1/255 as skimage) or float32/float64 (used as is; divide other integer data by its "
+                + "range first)")
         }
     }
 

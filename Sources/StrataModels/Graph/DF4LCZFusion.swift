@@ -13,7 +13,8 @@ public final class DF4LCZFusion: Module {
     public init(s2: ResNet11_3D, graph: DF4LCZGraphNet, alpha: Double = 0.6) throws {
         guard alpha >= 0, alpha <= 1 else { throw ModelError("DF4LCZFusion: alpha must lie in [0, 1], got \(alpha)") }
         guard s2.numClasses == graph.numClasses else {
-            throw ModelError("DF4LCZFusion: the Sentinel-2 stream has \(s2.numClasses) classes, the graph stream \(graph.numClasses)")
+            throw ModelError("DF4LCZFusion: the Sentinel-2 stream has \(s2.numClasses) classes, the graph stream "
+                + "\(graph.numClasses)")
         }
         self.alpha = alpha
         self.s2 = s2
@@ -46,7 +47,8 @@ public final class DF4LCZFusion: Module {
 
     /// Needs both inputs: call ``probabilities(chips:x:adjacency:graphIndex:)``.
     public override func forward(_ input: Tensor) throws -> Tensor {
-        throw ModelError("DF4LCZFusion needs the chips and their graphs: call probabilities(chips:x:adjacency:graphIndex:)")
+        throw ModelError("DF4LCZFusion needs the chips and their graphs: call "
+            + "probabilities(chips:x:adjacency:graphIndex:)")
     }
 
     public override var extraDescription: String { "alpha=\(alpha)" }

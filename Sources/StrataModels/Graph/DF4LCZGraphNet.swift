@@ -59,14 +59,17 @@ public final class DF4LCZGraphNet: Module {
     /// Per-graph mean of node rows `[N, F]` → `[graphCount, F]` (`tf.math.segment_mean`).
     public static func meanPool(_ h: Tensor, graphIndex: Tensor, graphCount: Int) throws -> Tensor {
         guard graphIndex.rank == 1, graphIndex.size(0) == h.size(0), !graphIndex.dtype.isFloatingPoint else {
-            throw ModelError("DF4LCZGraphNet: the graph index must be an integer [\(h.size(0))] vector (one entry per node), got \(graphIndex.dtype) \(graphIndex.shape)")
+            throw ModelError("DF4LCZGraphNet: the graph index must be an integer [\(h.size(0))] vector (one entry "
+                + "per node), got \(graphIndex.dtype) \(graphIndex.shape)")
         }
         let index = try graphIndex.to(.int64)
         let counts = try index.bincount(minlength: graphCount)
         guard counts.size(0) == graphCount, try counts.min().itemInt() > 0 else {
-            throw ModelError("DF4LCZGraphNet: every graph of the batch needs at least one node and indices must lie in 0..<\(graphCount); got node counts \(try counts.ints())")
+            throw ModelError("DF4LCZGraphNet: every graph of the batch needs at least one node and indices must lie "
+                + "in 0..<\(graphCount); got node counts \(try counts.ints())")
         }
-        let sums = try Tensor.zeros([graphCount, h.size(1)], .init(dtype: h.dtype)).indexAdd(dim: 0, index: index, source: h)
+        let sums = try Tensor.zeros([graphCount, h.size(1)], .init(dtype: h.dtype))
+            .indexAdd(dim: 0, index: index, source: h)
         return try sums / counts.to(h.dtype).unsqueeze(1)
     }
 

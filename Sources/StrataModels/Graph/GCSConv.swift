@@ -37,7 +37,8 @@ public final class GCSConv: Module {
             throw ModelError("GCSConv: expected node features [N, \(inFeatures)], got \(x.shape)")
         }
         guard adjacency.rank == 2, adjacency.size(0) == x.size(0), adjacency.size(1) == x.size(0) else {
-            throw ModelError("GCSConv: the adjacency must be [\(x.size(0)), \(x.size(0))] for \(x.size(0)) nodes, got \(adjacency.shape)")
+            throw ModelError("GCSConv: the adjacency must be [\(x.size(0)), \(x.size(0))] for \(x.size(0)) nodes, "
+                + "got \(adjacency.shape)")
         }
         var z = try adjacency.mm(x.mm(kernel1)) + x.mm(kernel2)
         if let bias { z = try z + bias }

@@ -28,7 +28,8 @@ public struct LCZMetrics: Sendable, Equatable, Codable {
     /// Scores of a 17-class confusion matrix (rows targets, columns predictions).
     public init(_ cm: ConfusionMatrix) throws {
         guard cm.numClasses == 17 else {
-            throw MetricError("LCZMetrics: expected the 17 LCZ classes (LCZ 1–10, A–G), the confusion matrix has \(cm.numClasses); build it with ConfusionMatrix(numClasses: 17)")
+            throw MetricError("LCZMetrics: expected the 17 LCZ classes (LCZ 1–10, A–G), the confusion matrix has "
+                + "\(cm.numClasses); build it with ConfusionMatrix(numClasses: 17)")
         }
         overallAccuracy = cm.overallAccuracy
         builtAccuracy = Self.groupAccuracy(cm, Self.builtClasses)
