@@ -22,7 +22,8 @@ import Testing
             let labels = try Felzenszwalb(scale: 100, sigma: 0.5, minSize: 50).segment(rgb)
             let seconds = Date().timeIntervalSince(start)
             let graph = try SegmentGraph(image: rgb, labels: labels, label: i)
-            print("df4lcz \(name): \(try labels.max().itemInt() + 1) segments in \(seconds) s, \(graph.nodeCount) nodes")
+            let segments = try labels.max().itemInt() + 1
+            print("df4lcz \(name): \(segments) segments in \(seconds) s, \(graph.nodeCount) nodes")
             #expect(graph.nodeCount >= 2 && graph.nodeCount <= 50)
             #expect(graph.areas.allSatisfy { $0 >= 50 } && graph.areas == graph.areas.sorted(by: >))
             graphs.append(graph)
