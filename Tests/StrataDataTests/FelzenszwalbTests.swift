@@ -108,3 +108,17 @@ import StrataTestSupport
         #expect(throws: DatasetError.self) { try Felzenszwalb().segment(Tensor.zeros([1, 2, 3, 4])) }
     }
 }
+
+extension FelzenszwalbTests {
+    /// Degenerate shapes: one pixel, one row, one column (blocks without edges are skipped).
+    @Test func singlePixelRowAndColumn() throws {
+        let f = try Felzenszwalb(scale: 1, sigma: 0.8, minSize: 0)
+        #expect(try f.segment(Tensor.full([3, 1, 1], 7, .init(dtype: .uint8))).ints() == [0])
+        let row = try Tensor([0, 0, 0, 255, 255, 255] as [UInt8], shape: [1, 6])
+        #expect(try f.segment(row).shape == [1, 6])
+        #expect(try Set(f.segment(row.reshape([6, 1])).ints()).count >= 1)
+        // Without smoothing a step is cut exactly where it is.
+        let step = try Felzenszwalb(scale: 1, sigma: 0, minSize: 0).segment(row.reshape([6, 1])).ints()
+        #expect(step == [0, 0, 0, 1, 1, 1])
+    }
+}

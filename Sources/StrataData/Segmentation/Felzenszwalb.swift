@@ -58,24 +58,25 @@ public struct Felzenszwalb: Sendable, Equatable {
     public func segment(_ image: Tensor) throws -> Tensor {
         let x = try Self.smooth(Self.asFloat64(image), sigma: sigma)
         let (h, w) = (x.size(1), x.size(2))
-        let (pairs, costs) = try Self.edges(x)
+        let (first, second, costs) = try Self.edges(x)
         let order = try costs.sort(dim: 0, stable: true)
         let sortedCosts = try order.values.doubles()
-        let sortedEdges = try order.indices.ints()
+        let firstPixel = try first.indexSelect(dim: 0, index: order.indices).ints()
+        let secondPixel = try second.indexSelect(dim: 0, index: order.indices).ints()
         var forest = UnionFind(count: h * w)
         let k = scale / 255
         var interior = [Double](repeating: 0, count: h * w)
-        for (e, cost) in zip(sortedEdges, sortedCosts) {
-            let a = forest.root(pairs[2 * e]), b = forest.root(pairs[2 * e + 1])
+        for e in sortedCosts.indices {
+            let a = forest.root(firstPixel[e]), b = forest.root(secondPixel[e])
             if a == b { continue }
             let tauA = Float(interior[a] + k / Double(forest.size[a]))
             let tauB = Float(interior[b] + k / Double(forest.size[b]))
-            if cost < Double(Swift.min(tauA, tauB)) {
-                interior[forest.join(a, b)] = cost
+            if sortedCosts[e] < Double(Swift.min(tauA, tauB)) {
+                interior[forest.join(a, b)] = sortedCosts[e]
             }
         }
-        for e in sortedEdges {
-            let a = forest.root(pairs[2 * e]), b = forest.root(pairs[2 * e + 1])
+        for e in sortedCosts.indices {
+            let a = forest.root(firstPixel[e]), b = forest.root(secondPixel[e])
             if a == b { continue }
             if forest.size[a] < minSize || forest.size[b] < minSize { forest.join(a, b) }
         }
@@ -146,38 +147,36 @@ public struct Felzenszwalb: Sendable, Equatable {
         }
     }
 
-    /// Step 3: flat pixel pairs (`pairs[2e]`, `pairs[2e + 1]`) and float64 costs of the four edge blocks.
-    static func edges(_ x: Tensor) throws -> (pairs: [Int], costs: Tensor) {
+    /// Step 3: the four edge blocks' endpoints (flat pixel indices `[E]`, int64) and float64 costs `[E]`.
+    static func edges(_ x: Tensor) throws -> (first: Tensor, second: Tensor, costs: Tensor) {
         let (h, w) = (x.size(1), x.size(2))
-        func part(_ t: Tensor, rows: Range<Int>, cols: Range<Int>) throws -> Tensor {
-            try t.narrow(dim: 1, start: rows.lowerBound, length: rows.count)
-                .narrow(dim: 2, start: cols.lowerBound, length: cols.count)
+        let index = try Tensor.arange(h * w).reshape([1, h, w])
+        // Each block: endpoint offsets (row, column) of its first and second pixel from (r, c), and the count of
+        // rows and columns of r, c. Right, down, down-right, up-right — skimage's order.
+        let blocks: [(a: (Int, Int), b: (Int, Int), rows: Int, cols: Int)] = [
+            ((0, 1), (0, 0), h, w - 1),
+            ((1, 0), (0, 0), h - 1, w),
+            ((1, 1), (0, 0), h - 1, w - 1),
+            ((0, 1), (1, 0), h - 1, w - 1),  // (r, c+1) – (r+1, c)
+        ]
+        func part(_ t: Tensor, _ offset: (Int, Int), _ rows: Int, _ cols: Int) throws -> Tensor {
+            try t.narrow(dim: 1, start: offset.0, length: rows).narrow(dim: 2, start: offset.1, length: cols)
         }
-        func cost(_ a: Tensor, _ b: Tensor) throws -> Tensor {
-            let d = try a - b
+        var first: [Tensor] = [], second: [Tensor] = [], costs: [Tensor] = []
+        for block in blocks where block.rows > 0 && block.cols > 0 {
+            first.append(try part(index, block.a, block.rows, block.cols).reshape([-1]))
+            second.append(try part(index, block.b, block.rows, block.cols).reshape([-1]))
+            let d = try part(x, block.a, block.rows, block.cols) - part(x, block.b, block.rows, block.cols)
+            // √(Σ_c d_c²), summed channel by channel from the first, as numpy sums a length-C axis.
             var acc = try d.select(dim: 0, index: 0).square()
             for c in 1..<d.size(0) { acc = try acc + d.select(dim: 0, index: c).square() }
-            return try acc.sqrt().reshape([-1])
+            costs.append(try acc.sqrt().reshape([-1]))
         }
-        // (first pixel offset from p, second pixel offset from p, row range, column range) per block; p = r·w + c.
-        let blocks: [(Int, Int, Range<Int>, Range<Int>)] = [
-            (1, 0, 0..<h, 0..<max(w - 1, 0)),              // right
-            (w, 0, 0..<max(h - 1, 0), 0..<w),              // down
-            (w + 1, 0, 0..<max(h - 1, 0), 0..<max(w - 1, 0)),  // down-right
-            (1, w, 0..<max(h - 1, 0), 0..<max(w - 1, 0)),  // up-right: (r, c+1) – (r+1, c)
-        ]
-        var pairs: [Int] = []
-        pairs.reserveCapacity(8 * h * w)
-        var costs: [Tensor] = []
-        for (da, db, rows, cols) in blocks {
-            for r in rows { for c in cols { pairs.append(r * w + c + da); pairs.append(r * w + c + db) } }
-            let a = try part(x, rows: rows.lowerBound + da / w..<rows.upperBound + da / w,
-                             cols: cols.lowerBound + da % w..<cols.upperBound + da % w)
-            let b = try part(x, rows: rows.lowerBound + db / w..<rows.upperBound + db / w,
-                             cols: cols.lowerBound + db % w..<cols.upperBound + db % w)
-            costs.append(try cost(a, b))
+        if costs.isEmpty {  // a single pixel
+            let none = try Tensor.zeros([0], .init(dtype: .int64))
+            return (none, none, try Tensor.zeros([0], .init(dtype: .float64)))
         }
-        return (pairs, try Tensor.cat(costs))
+        return (try Tensor.cat(first), try Tensor.cat(second), try Tensor.cat(costs))
     }
 }
 
