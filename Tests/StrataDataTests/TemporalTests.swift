@@ -118,6 +118,46 @@ import Testing
         #expect(met == [0, 3])
     }
 
+    /// Intersection intersects the operands' time intervals (an undated operand spans all time), union keeps each
+    /// entry's; a time window on a query then selects among them.
+    @Test func intersectionAndUnionKeepTime() throws {
+        let f = try Self.fixture()
+        let dir = try SharedData.tempDir("combined-time")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.writeLayers(f, in: dir)
+        let dated = try Self.dataset(dir)
+        let undatedDir = dir.appendingPathComponent("mask")
+        try FileManager.default.createDirectory(at: undatedDir, withIntermediateDirectories: true)
+        let grid = GeoGrid(crs: try CRS(epsg: 32631),
+                           transform: GeoTransform(originX: 500_000, originY: 4_000_060, resX: 10, resY: 10), width: 7, height: 6)
+        try RasterWriter.write(try Tensor.ones([1, 6, 7]), to: undatedDir.appendingPathComponent("m.tif").path, grid: grid,
+                               options: WriteOptions(format: .geoTIFF, overviews: .none))
+        let mask = try RasterDataset(paths: [undatedDir.path], isImage: false)
+        let inter = try IntersectionDataset(dated, mask)
+        let dates = dated.index.entries.map(\.minT)
+        #expect(inter.index.entries.map(\.minT) == dates && inter.index.entries.map(\.maxT) == dates)
+        let plainDir = dir.appendingPathComponent("plain")
+        try FileManager.default.createDirectory(at: plainDir, withIntermediateDirectories: true)
+        try RasterWriter.write(try Tensor.ones([4, 6, 7]), to: plainDir.appendingPathComponent("p.tif").path, grid: grid,
+                               options: WriteOptions(format: .geoTIFF, overviews: .none))
+        let union = try UnionDataset(dated, try RasterDataset(paths: [plainDir.path], allBands: ["B1", "B2", "B3", "QA"]))
+        #expect(union.index.entries.map(\.minT) == dates + [nil])
+        // March–June: entries 0 (a, 2020-03-10) and 3 (d, 2020-06-15); in the union also the undated file.
+        let w = (Self.utc("20200301"), Self.utc("20200630"))
+        #expect(inter.index.query(timeFrom: w.0, to: w.1) == [0, 3])
+        #expect(union.index.query(timeFrom: w.0, to: w.1) == [0, 3, 4])
+        // Two dated operands whose dates never meet do not intersect.
+        let one = try RasterDataset(paths: [dir.appendingPathComponent("c_20200105.tif").path], filenameRegex: #"_(?<date>\d{8})\.tif$"#)
+        let other = try RasterDataset(paths: [dir.appendingPathComponent("d_20200615.tif").path], filenameRegex: #"_(?<date>\d{8})\.tif$"#)
+        #expect(throws: DataError.self) { try IntersectionDataset(one, other) }
+        // A chip of the intersection at one date reads that date's layer.
+        var q = grid.bounds
+        q.minT = Self.utc("20200615"); q.maxT = q.minT
+        let s = try inter.sample(bounds: q)
+        let plane = 4 * 42
+        #expect(try s.image!.doubles() == Array(f.x[(2 * plane)..<(3 * plane)]))
+    }
+
     @Test func acquisitionTimeFromGDALMetadataAndGiven() throws {
         let dir = try SharedData.tempDir("metatime")
         defer { try? FileManager.default.removeItem(at: dir) }
