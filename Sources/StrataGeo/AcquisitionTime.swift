@@ -33,7 +33,9 @@ public struct AcquisitionTime: Hashable, Sendable, CustomStringConvertible {
             }
             return t
         }
-        for (a, b) in [("ACQUISITION_START_TIME", "ACQUISITION_STOP_TIME"), ("PRODUCT_START_TIME", "PRODUCT_STOP_TIME")] {
+        let intervals = [("ACQUISITION_START_TIME", "ACQUISITION_STOP_TIME"),
+                         ("PRODUCT_START_TIME", "PRODUCT_STOP_TIME")]
+        for (a, b) in intervals {
             if let s = try parsed(a) { return AcquisitionTime(start: s, end: try parsed(b) ?? s) }
         }
         if let t = try parsed("ACQUISITIONDATETIME") { return AcquisitionTime(instant: t) }
@@ -58,7 +60,8 @@ public struct AcquisitionTime: Hashable, Sendable, CustomStringConvertible {
             v = String(c)
         }
         v = v.replacingOccurrences(of: " ", with: "T")
-        let formats = ["yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXXXX", "yyyy-MM-dd'T'HH:mm:ss.SSSXXXXX", "yyyy-MM-dd'T'HH:mm:ssXXXXX",
+        let formats = ["yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXXXX", "yyyy-MM-dd'T'HH:mm:ss.SSSXXXXX",
+                       "yyyy-MM-dd'T'HH:mm:ssXXXXX",
                        "yyyy-MM-dd'T'HH:mm:ss.SSSSSS", "yyyy-MM-dd'T'HH:mm:ss.SSS", "yyyy-MM-dd'T'HH:mm:ss",
                        "yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd", "yyyyMMdd'T'HHmmss", "yyyyMMdd"]
         let f = DateFormatter()

@@ -105,6 +105,21 @@ import Testing
         #expect { try RasterDataset(stac: try write("no-proj", proj: false), assets: ["nir"]) } throws: {
             "\($0)".contains("missing.tif")
         }
+        // STAC 1.1: `bands` with `eo:common_name`, `proj:code`; remote hrefs go through /vsicurl/.
+        let v11: [String: Any] = [
+            "type": "Feature", "stac_version": "1.1.0", "id": "v11", "properties": ["datetime": "2021-05-06T07:08:09Z"],
+            "assets": ["refl": ["href": "https://example.com/a.tif", "proj:code": "EPSG:32632",
+                                "proj:transform": [20.0, 0.0, 300_000.0, 0.0, -20.0, 5_000_000.0], "proj:shape": [5, 6],
+                                "bands": [["name": "b4", "eo:common_name": "red"], ["name": "b8", "eo:common_name": "nir"]]]],
+            "links": []]
+        let p11 = dir.appendingPathComponent("v11.json").path
+        try JSONSerialization.data(withJSONObject: v11).write(to: URL(fileURLWithPath: p11))
+        let item = try #require(try STACCatalog.items(at: p11).first)
+        #expect(item.start == 1_620_284_889 && item.end == 1_620_284_889)
+        #expect(item.assets["refl"]?.href == "/vsicurl/https://example.com/a.tif")
+        let remote = try RasterDataset(stac: p11, assets: ["nir", "red"])
+        #expect(remote.bandNames == ["nir", "red"] && remote.crs.epsg == 32632 && remote.resolution.x == 20)
+        #expect(remote.bounds.maxX == 300_120 && remote.bounds.minY == 4_999_900)
         #expect { try RasterDataset(stac: try write("with-proj2", proj: true), assets: ["swir16"]) } throws: {
             "\($0)".contains("swir16") && "\($0)".contains("data (red, nir)")
         }

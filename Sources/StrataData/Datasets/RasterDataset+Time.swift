@@ -74,7 +74,8 @@ extension RasterDataset {
         }
         let present = (0..<maxDates).map { $0 < layers.count }
         return SeriesSample(image: try Tensor.stack(images, dim: 0),
-                            dates: layers.map { Optional($0.time) } + Array(repeating: nil, count: maxDates - layers.count),
+                            dates: layers.map { Optional($0.time) }
+                                + Array(repeating: nil, count: maxDates - layers.count),
                             dateMask: try Tensor(present), valid: try Tensor.stack(valids, dim: 0), crs: crs, bounds: q,
                             bandNames: bandNames)
     }
@@ -94,7 +95,8 @@ extension RasterDataset {
         }
         let cloudBand = try cloudMask.map { m -> Int in
             guard let i = bandNames.firstIndex(of: m.band) else {
-                throw DataError("cloud mask band \"\(m.band)\" is not among the dataset's bands \(bandNames) (select it in bands:)")
+                throw DataError("cloud mask band \"\(m.band)\" is not among the dataset's bands \(bandNames) "
+                    + "(select it in bands:)")
             }
             return i
         }
@@ -131,8 +133,10 @@ extension RasterDataset {
         let rx = q.width / Double(width), ry = q.height / Double(height)
         for e in entries {
             let fp = scenes[e].footprint
-            let x0 = max(0, Int(((fp.minX - q.minX) / rx).rounded())), x1 = min(width, Int(((fp.maxX - q.minX) / rx).rounded()))
-            let y0 = max(0, Int(((q.maxY - fp.maxY) / ry).rounded())), y1 = min(height, Int(((q.maxY - fp.minY) / ry).rounded()))
+            let x0 = max(0, Int(((fp.minX - q.minX) / rx).rounded()))
+            let x1 = min(width, Int(((fp.maxX - q.minX) / rx).rounded()))
+            let y0 = max(0, Int(((q.maxY - fp.maxY) / ry).rounded()))
+            let y1 = min(height, Int(((q.maxY - fp.minY) / ry).rounded()))
             guard x0 < x1, y0 < y1 else { continue }
             for y in y0..<y1 { for x in x0..<x1 { mask[y * width + x] = true } }
         }

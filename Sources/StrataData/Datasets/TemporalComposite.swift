@@ -13,7 +13,8 @@ public enum TemporalComposite {
     public static func composite(_ x: Tensor, valid: Tensor, rule: Rule, fill: Double) throws -> Tensor {
         let s = x.shape
         guard s.count == 4, valid.shape == [s[0], s[2], s[3]] else {
-            throw DataError("compositing needs a [T, C, H, W] stack and a [T, H, W] validity mask, got \(s) and \(valid.shape)")
+            throw DataError("compositing needs a [T, C, H, W] stack and a [T, H, W] validity mask, "
+                + "got \(s) and \(valid.shape)")
         }
         let (t, c, h, w) = (s[0], s[1], s[2], s[3])
         let xd = try x.to(.float64)
@@ -37,7 +38,8 @@ public enum TemporalComposite {
             let lo = try (try n - 1).clamp(min: 0).floorDivide(2.0)
             let hi = try n.floorDivide(2.0).clamp(min: nil, max: Double(t - 1))
             func at(_ k: Tensor) throws -> Tensor {
-                try sorted.gather(dim: 0, index: try k.to(.int64).view([1, 1, h, w]).expand([1, c, h, w])).squeeze(dim: 0)
+                let index = try k.to(.int64).view([1, 1, h, w]).expand([1, c, h, w])
+                return try sorted.gather(dim: 0, index: index).squeeze(dim: 0)
             }
             out = try (try at(lo) + at(hi)) * 0.5
         }

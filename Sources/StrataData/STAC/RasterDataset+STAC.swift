@@ -20,7 +20,8 @@ extension RasterDataset {
                             nodata: Double? = nil, dtype: DType? = nil, resampling: Resampling? = nil,
                             merge: MergeMethod = .first, warpErrorThreshold: Double = 0.125) throws {
         guard !selection.isEmpty else {
-            throw DataError("assets is empty: name the asset keys or band common names to read (e.g. [\"red\", \"nir\"])")
+            throw DataError("assets is empty: name the asset keys or band common names to read "
+                + "(e.g. [\"red\", \"nir\"])")
         }
         let items = try STACCatalog.items(at: path)
         guard !items.isEmpty else { throw DataError("\(path) holds no STAC items (check its item/child links)") }
@@ -38,7 +39,8 @@ extension RasterDataset {
                         headers[asset.href] = header
                     }
                     guard band <= header.bandCount else {
-                        throw DataError("item \(item.id): asset \(asset.key) lists \(asset.bands.count) bands but \(asset.href) has \(header.bandCount)")
+                        throw DataError("item \(item.id): asset \(asset.key) lists \(asset.bands.count) bands "
+                            + "but \(asset.href) has \(header.bandCount); fix the item's eo:bands")
                     }
                     infos.append(header)
                     names.append(FileNameInfo(band: name, sceneKey: "\(item.source)#\(item.id)", minT: item.start,
@@ -47,7 +49,8 @@ extension RasterDataset {
                 }
             }
             if let p = planeNames, p != itemPlanes {
-                throw DataError("item \(item.id) yields channels \(itemPlanes) for \(selection) but earlier items yield \(p); select bands every item has the same way (by common name)")
+                throw DataError("item \(item.id) yields channels \(itemPlanes) for \(selection) but earlier items "
+                    + "yield \(p); select bands every item has the same way (by common name)")
             }
             planeNames = itemPlanes
         }
@@ -67,13 +70,16 @@ extension RasterDataset {
         }
         for key in item.assets.keys.sorted() {
             let a = item.assets[key]!
-            if let i = a.bands.firstIndex(where: { $0.commonName == sel || $0.name == sel }) { return [(a, i + 1, sel)] }
+            if let i = a.bands.firstIndex(where: { $0.commonName == sel || $0.name == sel }) {
+                return [(a, i + 1, sel)]
+            }
         }
         let known = item.assets.keys.sorted().map { k -> String in
             let b = item.assets[k]!.bands.compactMap { $0.commonName ?? $0.name }
             return b.isEmpty ? k : "\(k) (\(b.joined(separator: ", ")))"
         }
-        throw DataError("item \(item.id) has no asset or eo:bands band named \"\(sel)\"; it has: \(known.joined(separator: "; "))")
+        throw DataError("item \(item.id) has no asset or eo:bands band named \"\(sel)\"; "
+            + "it has: \(known.joined(separator: "; "))")
     }
 
     /// An asset's header from its `proj:*` fields when complete, else from the file.
@@ -87,7 +93,8 @@ extension RasterDataset {
         }
         let r = try Raster(path: a.href)
         guard let c = r.crs, let t = r.geoTransform else {
-            throw DataError("asset \(a.key) (\(a.href)) has no CRS or geotransform, and the item states no proj:epsg/proj:transform/proj:shape")
+            throw DataError("asset \(a.key) (\(a.href)) has no CRS or geotransform, and the item states no "
+                + "proj:epsg/proj:transform/proj:shape")
         }
         return FileInfo(path: a.href, width: r.width, height: r.height, bandCount: r.bandCount, transform: t, crs: c,
                         nodata: r.bands.map { $0.nodata ?? a.nodata }, descriptions: r.bands.map(\.description))

@@ -60,15 +60,18 @@ public enum STACCatalog {
             for f in json["features"] as? [[String: Any]] ?? [] { out.append(try item(f, source: p)) }
         case "Catalog", "Collection":
             for link in json["links"] as? [[String: Any]] ?? [] {
-                guard let rel = link["rel"] as? String, rel == "child" || rel == "item", let href = link["href"] as? String
+                guard let rel = link["rel"] as? String, rel == "child" || rel == "item",
+                      let href = link["href"] as? String
                 else { continue }
                 if href.hasPrefix("http://") || href.hasPrefix("https://") {
-                    throw DataError("\(p) links to \(href); only local catalogs are read (download the catalog, or point at its items' JSON files)")
+                    throw DataError("\(p) links to \(href); only local catalogs are read "
+                        + "(download the catalog, or point at its items' JSON files)")
                 }
                 try collect(resolve(href, in: dir), into: &out, seen: &seen)
             }
         default:
-            throw DataError("\(p) is not a STAC catalog, collection or item (its \"type\" is \(json["type"].map { "\($0)" } ?? "missing"))")
+            let type = json["type"].map { "\($0)" } ?? "missing"
+            throw DataError("\(p) is not a STAC catalog, collection or item (its \"type\" is \(type))")
         }
     }
 
