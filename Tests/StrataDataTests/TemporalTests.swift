@@ -109,6 +109,9 @@ import Testing
         w.minT = Self.utc("20200301"); w.maxT = Self.utc("20200630")
         let mid = try ds.series(bounds: w, maxDates: 2)
         #expect(mid.dates.map { $0?.start } == [Self.utc(f.dates[1]), Self.utc(f.dates[2])])
+        #expect(mid.omittedDates == 0 && s.omittedDates == 0)
+        let firstTwo = try ds.series(bounds: q, maxDates: 2)
+        #expect(firstTwo.omittedDates == 2 && firstTwo.dates.map { $0?.start } == [Self.utc(f.dates[0]), Self.utc(f.dates[1])])
         #expect(try mid.image.doubles() == Array(f.x[plane..<3 * plane]))
         #expect(throws: DataError.self) { try ds.series(bounds: q, maxDates: 0) }
         // Samplers honour the window too: their chips meet only the files dated inside it (sorted paths a, b, c, d

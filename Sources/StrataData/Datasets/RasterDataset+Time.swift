@@ -12,6 +12,8 @@ public struct SeriesSample: Sendable {
     public var dateMask: Tensor
     /// [T, H, W] bool: the pixel was observed at that date (covered by a file, not nodata, not NaN, not cloud).
     public var valid: Tensor
+    /// Dates the query met beyond `maxDates` (later ones, left out; narrow the time window to reach them).
+    public var omittedDates: Int
     public var crs: CRS
     /// The query (with its time window).
     public var bounds: BoundingBox
@@ -65,7 +67,8 @@ extension RasterDataset {
     /// with nodata layers marked false in `dateMask`. Files of the same time interval form one date.
     public func series(bounds q: BoundingBox, maxDates: Int, cloudMask: CloudMask? = nil) throws -> SeriesSample {
         guard maxDates >= 1 else { throw DataError("maxDates must be at least 1, got \(maxDates)") }
-        let layers = Array(try dateLayers(q, cloudMask: cloudMask).prefix(maxDates))
+        let all = try dateLayers(q, cloudMask: cloudMask)
+        let layers = Array(all.prefix(maxDates))
         let (c, h, w) = (bandNames.count, layers[0].valid.shape[0], layers[0].valid.shape[1])
         var images = layers.map(\.image), valids = layers.map(\.valid)
         for _ in layers.count..<maxDates {
@@ -76,7 +79,8 @@ extension RasterDataset {
         return SeriesSample(image: try Tensor.stack(images, dim: 0),
                             dates: layers.map { Optional($0.time) }
                                 + Array(repeating: nil, count: maxDates - layers.count),
-                            dateMask: try Tensor(present), valid: try Tensor.stack(valids, dim: 0), crs: crs, bounds: q,
+                            dateMask: try Tensor(present), valid: try Tensor.stack(valids, dim: 0),
+                            omittedDates: all.count - layers.count, crs: crs, bounds: q,
                             bandNames: bandNames)
     }
 
