@@ -55,6 +55,9 @@ struct FileNameInfo {
     /// The file name with the band group replaced, so the files of one scene share a key.
     var sceneKey: String
     var minT: Double?, maxT: Double?
+    /// The 1-based band of the file this entry stands for (STAC: one band of a multi-band asset); nil: band 1 of a
+    /// one-band file.
+    var bandIndex: Int? = nil
 }
 
 /// A compiled `filenameRegex` with optional named groups `band`, `date`, `start`, `stop`.

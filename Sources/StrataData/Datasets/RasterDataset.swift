@@ -31,6 +31,10 @@ public struct Resolution: Hashable, Sendable, ExpressibleByFloatLiteral, Express
 ///   default 0.125); 0 transforms every pixel exactly.
 /// - `isImage`: images read as float32 with bilinear resampling (the `image` of a sample); masks (`isImage:
 ///   false`) as int64 with nearest resampling (the `mask`). `dtype` and `resampling` override either.
+/// - `time`: where each file's acquisition time comes from (`TimeSource`: the file name — the default —, GDAL
+///   metadata, or given per file). The index is spatio-temporal (footprint × time interval; files without a time
+///   span all time); a query box's `minT`/`maxT` selects the files whose interval meets it, and
+///   `composite(bounds:method:)` / `series(bounds:maxDates:)` read one layer per date.
 public final class RasterDataset: GeoDataset, @unchecked Sendable {
     /// How overlapping files combine.
     public enum MergeMethod: Sendable { case first, firstValid }
@@ -93,7 +97,8 @@ public final class RasterDataset: GeoDataset, @unchecked Sendable {
                             isImage: Bool = true, crs: CRS? = nil, resolution: Resolution? = nil,
                             origin: (x: Double, y: Double)? = nil, nodata: Double? = nil, dtype: DType? = nil,
                             resampling: Resampling? = nil, merge: MergeMethod = .first,
-                            warpErrorThreshold: Double = 0.125, fileCRS: CRS? = nil) throws {
+                            warpErrorThreshold: Double = 0.125, fileCRS: CRS? = nil,
+                            time: TimeSource = .fileName) throws {
         let pattern = try filenameRegex.map { try FileNamePattern($0, dateFormat: dateFormat) }
         let found = try FileDiscovery.find(paths, filenameGlob: filenameGlob)
         var matched: [(String, FileNameInfo)] = []
@@ -110,8 +115,9 @@ public final class RasterDataset: GeoDataset, @unchecked Sendable {
                 + " (check the paths, filenameGlob and filenameRegex)")
         }
         var infos: [FileInfo] = []
-        for (f, _) in matched {
+        for (k, (f, name)) in matched.enumerated() {
             let r = try Raster(path: f, crs: fileCRS)
+            (matched[k].1.minT, matched[k].1.maxT) = try time.time(path: f, fromName: (name.minT, name.maxT)) { r }
             guard let c = r.crs else {
                 throw DataError("raster has no CRS: \(f) (pass fileCRS: to say which CRS such files are in)")
             }
@@ -165,7 +171,7 @@ public final class RasterDataset: GeoDataset, @unchecked Sendable {
             var seen = Set<String>()
             for n in names { if let b = n.band { seen.insert(b) } }
             available = allBands ?? seen.sorted(by: bandOrder)
-            for i in infos.indices where infos[i].bandCount != 1 {
+            for i in infos.indices where infos[i].bandCount != 1 && names[i].bandIndex == nil {
                 throw DataError("\(infos[i].path) has \(infos[i].bandCount) bands, but a filenameRegex with a band group means one band per file")
             }
         } else {
@@ -225,7 +231,7 @@ public final class RasterDataset: GeoDataset, @unchecked Sendable {
                     guard let f = g.files.first(where: { $0.band == b })?.file else {
                         throw DataError("scene \((g.key as NSString).lastPathComponent) has no file for band \(b) (every scene needs all selected bands)")
                     }
-                    planeFiles.append((f, 1))
+                    planeFiles.append((f, names[f].bandIndex ?? 1))
                 } else {
                     planeFiles.append((g.files[0].file, available.firstIndex(of: b)! + 1))
                 }
@@ -239,7 +245,9 @@ public final class RasterDataset: GeoDataset, @unchecked Sendable {
             var start = 0
             while start < planeFiles.count {
                 var end = start + 1
-                while end < planeFiles.count, planeFiles[end].file == planeFiles[start].file { end += 1 }
+                while end < planeFiles.count, infos[planeFiles[end].file].path == infos[planeFiles[start].file].path {
+                    end += 1
+                }
                 let f = planeFiles[start].file
                 // Read the file itself when it shares the CRS: a plain window on the same lattice, else RasterIO
                 // resampling (GDAL's kernels, in the file's data type — as rasterio/TorchGeo read). A different CRS
@@ -331,6 +339,11 @@ public final class RasterDataset: GeoDataset, @unchecked Sendable {
         guard !hits.isEmpty else {
             throw DataError("no data in \(q) (\(crs)); the dataset covers \(bounds)")
         }
+        try read(scenes: hits, bounds: q, into: dst)
+    }
+
+    /// Mosaics index entries `hits` (in this order: the first wins, per `merge`) for query `q` into `dst`.
+    func read(scenes hits: [Int], bounds q: BoundingBox, into dst: ChipBuffer) throws {
         let cache = ReaderCache.current
         let fill = nodata ?? 0
         if hits.count == 1 {
