@@ -12,6 +12,7 @@ build: setup
 test: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	@scripts/test-consumer
 
 demo: setup
 	@scripts/demo
@@ -28,3 +29,9 @@ clean:
 .PHONY: test-kernels
 test-kernels: setup
 	@SWIFT="$(SWIFT)" scripts/test-kernels
+
+# A package outside the repository (Examples/LibraryExample) that depends on a tagged snapshot of this checkout by
+# version and compiles the README's library example; part of `make test`.
+.PHONY: test-consumer
+test-consumer: setup
+	@scripts/test-consumer

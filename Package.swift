@@ -1,20 +1,9 @@
 // swift-tools-version:6.0
 // Strata: deep learning on Earth-observation imagery. libtorch (via the CTorch C shim) + GDAL (via CGDAL).
 import PackageDescription
-import Foundation
 
-// libtorch: `LIBTORCH=/path` or the copy `scripts/setup` extracts into .deps/libtorch.
-let packageDir = Context.packageDirectory
-let libtorch = Context.environment["LIBTORCH"] ?? "\(packageDir)/.deps/libtorch"
-let torchLib = "\(libtorch)/lib"
-let torchInc = "\(libtorch)/include"
-// Link only libtorch_cpu + libc10 (libtorch.so drags in the whole CUDA stack). A CUDA build of libtorch also
-// needs libtorch_cuda/libc10_cuda loaded so its kernels register; link them when present.
-var torchLibs = ["\(torchLib)/libtorch_cpu.so", "\(torchLib)/libc10.so"]
-for cuda in ["libtorch_cuda.so", "libc10_cuda.so"] where FileManager.default.fileExists(atPath: "\(torchLib)/\(cuda)") {
-    torchLibs += ["-Xlinker", "--no-as-needed", "\(torchLib)/\(cuda)", "-Xlinker", "--as-needed"]
-}
-
+// libtorch comes in through pkg-config (`strata-libtorch.pc`, written by scripts/setup for the libtorch it installs
+// or for `LIBTORCH=`): no paths and no unsafe flags here, so other packages can depend on Strata by version.
 let package = Package(
     name: "Strata",
     platforms: [.macOS(.v14)],
@@ -28,11 +17,8 @@ let package = Package(
     ],
     targets: [
         // C ends
-        .target(
-            name: "CTorch",
-            cxxSettings: [.unsafeFlags(["-I\(torchInc)", "-I\(torchInc)/torch/csrc/api/include", "-std=c++20",
-                                        "-O2", "-Wno-deprecated-declarations"])],
-            linkerSettings: [.unsafeFlags(torchLibs + ["-Xlinker", "-rpath", "-Xlinker", torchLib])]),
+        .target(name: "CTorch", dependencies: ["CLibTorch"]),
+        .systemLibrary(name: "CLibTorch", pkgConfig: "strata-libtorch"),
         .systemLibrary(name: "CGDAL", pkgConfig: "gdal", providers: [.apt(["libgdal-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),

@@ -1,5 +1,14 @@
 // Shared by the shim's translation units: handle structs and the exception-catching macro.
 #pragma once
+// libtorch's include paths come from pkg-config (`strata-libtorch.pc`, via the CLibTorch target). Without them: one
+// fatal message naming the fix, instead of a missing-header error deep in the build.
+#if !__has_include(<ATen/ATen.h>)
+#pragma clang diagnostic fatal "-W#warnings"
+#warning "libtorch not found: no strata-libtorch.pc for pkg-config, or it names a removed libtorch. Run scripts/setup \
+in a Strata checkout (it installs libtorch and the .pc; LIBTORCH=/path/to/libtorch scripts/setup uses an existing one)."
+#endif
+// Deprecated libtorch APIs still used by the shim stay quiet (was -Wno-deprecated-declarations).
+#pragma clang diagnostic ignored "-Wdeprecated-declarations"
 #include <ATen/ATen.h>
 #include <string>
 #include "ctorch.h"

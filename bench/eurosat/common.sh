@@ -6,7 +6,7 @@
 #   per-band mean/std (stats.json), identical numbers on both sides.
 # Sets: BIN (strata), PY (peer python), DATA, SPLIT, CFG, TMP (removed on exit).
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-export LIBTORCH=${LIBTORCH:-$PWD/.deps/libtorch}
+scripts/setup >&2   # libtorch for swift build (.deps/libtorch, or LIBTORCH=…) via strata-libtorch.pc
 DATA=${DATA:-../shared/data/eurosat-ms}
 [ -f "$DATA/labels.csv" ] || { echo "EuroSAT-MS tiles not found at $DATA (set DATA=...; see ../shared/data/SOURCES.md)" >&2; exit 2; }
 # STRATA_BIN=path skips the build (e.g. while another SwiftPM build holds .build).
