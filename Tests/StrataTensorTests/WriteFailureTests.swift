@@ -39,7 +39,7 @@ import Testing
     /// temporary file. The same save without the limit succeeds, so the limit is what fails it.
     @Test func torchPickleSaveBeyondFileSizeLimit() throws {
         guard let exe = StrataBench.executable else {
-            Issue.record("strata-bench not found beside \(CommandLine.arguments[0]); build with swift build --build-tests")
+            Issue.record("strata-bench not found beside \(CommandLine.arguments[0]); run swift build --build-tests")
             return
         }
         let dir = try SharedData.tempDir()

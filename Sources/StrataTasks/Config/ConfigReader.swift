@@ -16,7 +16,9 @@ public struct ConfigTree: @unchecked Sendable {
 
     public init(yaml: String, source: String = "config") throws {
         let parsed: Any?
-        do { parsed = try Yams.load(yaml: yaml) } catch {
+        do { parsed = try Self.load(yaml) } catch let e as ConfigError {
+            throw ConfigError("\(source): \(e.message)")
+        } catch {
             throw ConfigError("\(source): not valid YAML: \(error)")
         }
         guard let map = parsed as? [String: Any] else {
@@ -39,7 +41,9 @@ public struct ConfigTree: @unchecked Sendable {
     public mutating func set(_ path: String, yamlValue: String) throws {
         let keys = try Self.keys(of: path, override: "\(path)=\(yamlValue)")
         let value: Any
-        do { value = try Yams.load(yaml: yamlValue) ?? NSNull() } catch {
+        do { value = try Self.load(yamlValue) ?? NSNull() } catch let e as ConfigError {
+            throw ConfigError("override \(path)=\(yamlValue): \(e.message)")
+        } catch {
             throw ConfigError("override \(path)=\(yamlValue): value is not valid YAML")
         }
         set(keys, value: value)
@@ -82,6 +86,30 @@ public struct ConfigTree: @unchecked Sendable {
     }
 
     public func reader() -> ConfigReader { ConfigReader(root, path: "") }
+
+    /// Most values a YAML text may expand to once aliases are resolved. Yams builds every alias as a copy, so a
+    /// few lines of anchors repeating anchors ("billion laughs") expand exponentially; configs hold hundreds.
+    static let maxValues = 100_000
+
+    /// `Yams.load`, after checking the expanded size (counted on the composed tree, stopping at the limit).
+    static func load(_ text: String) throws -> Any? {
+        guard let node = try Yams.compose(yaml: text) else { return nil }
+        var count = 0
+        var pending = [node]
+        while let n = pending.popLast() {
+            count += 1
+            guard count <= maxValues else {
+                throw ConfigError("the YAML expands to more than \(maxValues) values (anchors and aliases repeating "
+                                  + "each other?); a config holds a few hundred")
+            }
+            switch n {
+            case .mapping(let m): for (k, v) in m { pending.append(k); pending.append(v) }
+            case .sequence(let q): pending.append(contentsOf: q)
+            default: break
+            }
+        }
+        return node.any
+    }
 }
 
 /// Reads typed values out of one mapping of a `ConfigTree`, remembering which keys were read so that

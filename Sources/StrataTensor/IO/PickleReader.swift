@@ -180,13 +180,17 @@ struct PickleMachine {
     /// The list on top of the stack, to be filled.
     func openList(_ what: String) throws -> PyList {
         guard case .list(let l) = try top() else { throw fail("\(what) to a non-list") }
-        guard !l.sealed else { throw fail("\(what) to a list that is already nested (cyclic pickles are not supported)") }
+        guard !l.sealed else {
+            throw fail("\(what) to a list that is already nested (cyclic pickles are not supported)")
+        }
         return l
     }
     /// The dict on top of the stack, to be filled.
     func openDict(_ what: String) throws -> PyDict {
         guard case .dict(let d) = try top() else { throw fail("\(what) on a \(try top().typeName)") }
-        guard !d.sealed else { throw fail("\(what) on a dict that is already nested (cyclic pickles are not supported)") }
+        guard !d.sealed else {
+            throw fail("\(what) on a dict that is already nested (cyclic pickles are not supported)")
+        }
         return d
     }
 
