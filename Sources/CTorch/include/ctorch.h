@@ -2,9 +2,10 @@
 //
 // Conventions (one pattern everywhere, so the Swift layer above stays small):
 //  * Opaque handles own libtorch objects; every handle returned to the caller must be freed with its `_free`.
-//  * No C++ exception ever crosses this boundary: every entry point runs inside a guard (CT_TRY) except the
-//    `_free`/`_close` calls, which only run destructors. A failing call returns NULL (handles) or -1 (status) and
-//    leaves a message in a thread-local buffer read by `ct_last_error()` on the same thread, right after the call.
+//  * No C++ exception ever crosses this boundary: every entry point runs inside a guard (CT_TRY) except those
+//    that cannot throw (`_free`, `_close`, `_abort`, `_exit`: destructors only; ct_last_error; ct_tune_malloc).
+//    A failing call returns NULL (handles) or -1 (status) and leaves a message in a thread-local buffer read by
+//    `ct_last_error()` on the same thread, right after the call.
 //  * Dtype codes are c10::ScalarType values (see CT_* below). Device type codes are c10::DeviceType values.
 //  * Most operators are reached through `ct_op_find` + `ct_op_call`: the c10 dispatcher called with a boxed
 //    argument stack, so every ATen operator (and its autograd) is available by schema name, with defaults and
