@@ -23,6 +23,12 @@ fixtures:
 clean:
 	rm -rf .build demo-output
 
+# Reruns only the parity suites under each CPU kernel setting (ATEN_CPU_CAPABILITY=default/avx2/avx512 where the CPU
+# has it, ONEDNN_MAX_CPU_ISA=AVX2) and prints per suite the worst relative difference and its tolerance.
+.PHONY: test-kernels
+test-kernels: setup
+	@SWIFT="$(SWIFT)" scripts/test-kernels
+
 # libFuzzer harnesses (Fuzz/, a package of its own): builds them with -sanitize=fuzzer,address, replays the committed
 # regression inputs, fuzzes each harness SECONDS seconds (one at a time; HARNESS= picks some), exits 1 on a crash.
 SECONDS ?= 60

@@ -35,11 +35,12 @@ let package = Package(
             linkerSettings: [.unsafeFlags(torchLibs + ["-Xlinker", "-rpath", "-Xlinker", torchLib])]),
         .systemLibrary(name: "CGDAL", pkgConfig: "gdal", providers: [.apt(["libgdal-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         // Swift layers (imports only point down)
         .target(name: "StrataTensor", dependencies: ["CTorch", "CHDF5"]),
         .target(name: "StrataGeo", dependencies: ["CGDAL", "StrataTensor"]),
         .target(name: "StrataData", dependencies: ["StrataGeo", "StrataTensor"]),
-        .target(name: "StrataModels", dependencies: ["StrataTensor"]),
+        .target(name: "StrataModels", dependencies: ["StrataTensor", "CZlib"]),
         .target(name: "StrataTasks", dependencies: ["StrataData", "StrataModels", "Yams"]),
         // Swift side of bench/train-step and isolated-process probes for the memory/determinism tests.
         .executableTarget(name: "strata-bench", dependencies: ["StrataModels"], path: "bench/train-step-swift"),

@@ -140,9 +140,16 @@ public final class Raster {
             scale: hasScale != 0 && scale != 0 ? scale : 1, offset: hasOffset != 0 ? offset : 0,
             description: String(cString: GDALGetDescription(b)),
             colorInterpretation: String(cString: GDALGetColorInterpretationName(GDALGetRasterColorInterpretation(b))),
-            colorTable: colors, categoryNames: GDAL.strings(GDALGetRasterCategoryNames(b)),
+            colorTable: colors, categoryNames: Self.classNames(b),
             overviewCount: Int(GDALGetOverviewCount(b)), blockWidth: Int(bw), blockHeight: Int(bh),
             unit: GDALGetRasterUnitType(b).map { String(cString: $0) } ?? "")
+    }
+
+    /// GDAL's category names (the .aux.xml sidecar, or formats that store them), else the `ClassMetadata` items
+    /// written into the file itself.
+    static func classNames(_ band: GDALRasterBandH) -> [String] {
+        let names = GDAL.strings(GDALGetRasterCategoryNames(band))
+        return names.isEmpty ? ClassMetadata.read(band) : names
     }
 
     // MARK: validation shared by the readers

@@ -119,17 +119,7 @@ public final class RasterStreamWriter {
         for b in 0..<bands {
             let band = GDALGetRasterBand(h, Int32(b + 1))!
             if let nd = options.nodata { GDALSetRasterNoDataValue(band, nd) }
-            if b < options.bandDescriptions.count { GDALSetDescription(band, options.bandDescriptions[b]) }
-            if !options.categoryNames.isEmpty { GDAL.withOptions(options.categoryNames) { _ = GDALSetRasterCategoryNames(band, $0) } }
-            if let ct = options.colorTable, let table = GDALCreateColorTable(GPI_RGB) {
-                for (i, e) in ct.prefix(256).enumerated() {
-                    var entry = GDALColorEntry(c1: Int16(e.r), c2: Int16(e.g), c3: Int16(e.b), c4: Int16(e.a))
-                    GDALSetColorEntry(table, Int32(i), &entry)
-                }
-                GDALSetRasterColorTable(band, table)
-                GDALSetRasterColorInterpretation(band, GCI_PaletteIndex)
-                GDALDestroyColorTable(table)
-            }
+            RasterWriter.describe(band, index: b, options: options)
         }
     }
 

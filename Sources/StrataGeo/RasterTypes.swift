@@ -76,7 +76,8 @@ public struct BandInfo: Hashable, Sendable {
     public var colorInterpretation: String
     /// The colour table of a paletted band.
     public var colorTable: [RGBA]?
-    /// Class names indexed by pixel value (empty when the band has none).
+    /// Class names indexed by pixel value (empty when the band has none): GDAL's category names, else the
+    /// `ClassMetadata` items in the file.
     public var categoryNames: [String]
     /// Number of overview levels.
     public var overviewCount: Int

@@ -94,13 +94,9 @@ extension Raster {
         let gt = GeoTransform(originX: x0, originY: y1, resX: res.x, resY: res.y)
 
         let infos = self.bands
-        guard let wo = GDALCreateWarpOptions() else { throw GeoError("cannot allocate warp options") }
+        let wo = try warpOptions(bands: all, resampling: resampling, workingType: gtype, type: type, fill: fill,
+                                 scale: kernelScale(resolution: res, crs: lattice.crs, srcCRS: srcCRS))
         defer { GDALDestroyWarpOptions(wo) }
-        wo.pointee.hSrcDS = handle
-        wo.pointee.eResampleAlg = resampling.warp
-        wo.pointee.eWorkingDataType = gtype
-        fillWarpBands(wo, bands: all, infos: infos, type: type, fill: fill,
-                      scale: kernelScale(resolution: res, crs: lattice.crs, srcCRS: srcCRS))
         var tOpts = ["DST_SRS=\(lattice.crs.wkt)"]
         if let sourceCRS { tOpts.append("SRC_SRS=\(sourceCRS.wkt)") }
         let gen = try GDAL.withOptions(tOpts) { o in
@@ -131,35 +127,14 @@ extension Raster {
         return view
     }
 
-    /// Band lists, source nodata, destination nodata and INIT_DEST for a warp (shared by both warp modes).
-    func fillWarpBands(_ wo: UnsafeMutablePointer<GDALWarpOptions>, bands list: [Int], infos all: [BandInfo],
-                       type: PixelType, fill: Double?, scale: (x: Double, y: Double)?) {
-        if let scale {
-            wo.pointee.papszWarpOptions = CSLSetNameValue(wo.pointee.papszWarpOptions, "XSCALE", "\(scale.x)")
-            wo.pointee.papszWarpOptions = CSLSetNameValue(wo.pointee.papszWarpOptions, "YSCALE", "\(scale.y)")
-        }
-        let infos = list.map { all[$0 - 1] }
-        wo.pointee.nBandCount = Int32(list.count)
-        let srcBands = CPLMalloc(MemoryLayout<Int32>.size * list.count)!.assumingMemoryBound(to: Int32.self)
-        let dstBands = CPLMalloc(MemoryLayout<Int32>.size * list.count)!.assumingMemoryBound(to: Int32.self)
-        for (i, b) in list.enumerated() { srcBands[i] = Int32(b); dstBands[i] = Int32(i + 1) }
-        wo.pointee.panSrcBands = srcBands
-        wo.pointee.panDstBands = dstBands
-        if infos.contains(where: { $0.nodata != nil }) {
-            let src = CPLMalloc(MemoryLayout<Double>.size * list.count)!.assumingMemoryBound(to: Double.self)
-            // A band without nodata gets a value no pixel can hold, so nothing in it is treated as missing.
-            for (i, info) in infos.enumerated() { src[i] = info.nodata ?? -1.0e300 }
-            wo.pointee.padfSrcNoDataReal = src
-        }
-        let raw = rawFill(infos, type: type, fill: fill)
-        if raw.contains(where: { $0 != nil }) {
-            let d = CPLMalloc(MemoryLayout<Double>.size * list.count)!.assumingMemoryBound(to: Double.self)
-            for (i, v) in raw.enumerated() { d[i] = v ?? 0 }
-            wo.pointee.padfDstNoDataReal = d
-            wo.pointee.papszWarpOptions = CSLSetNameValue(wo.pointee.papszWarpOptions, "INIT_DEST", "NO_DATA")
-        } else {
-            wo.pointee.papszWarpOptions = CSLSetNameValue(wo.pointee.papszWarpOptions, "INIT_DEST", "0")
-        }
+    /// Warp options for `bands` of this raster (shared by both warp modes, built by `WarpOptions` like the training
+    /// reader's): each band's own nodata marks missing source pixels; the output fill is `fill` or that nodata.
+    func warpOptions(bands list: [Int], resampling: Resampling, workingType: GDALDataType?, type: PixelType,
+                     fill: Double?, scale: (x: Double, y: Double)?) throws -> UnsafeMutablePointer<GDALWarpOptions> {
+        let infos = list.map { self.bands[$0 - 1] }
+        return try WarpOptions.create(source: handle, resampling: resampling, workingType: workingType, bands: list,
+                                      sourceNodata: infos.map(\.nodata),
+                                      destinationNodata: rawFill(infos, type: type, fill: fill), scale: scale)
     }
 
     /// The raster's bounds in `target` (densified), cached per target CRS; nil when they cannot be transformed.
@@ -181,22 +156,12 @@ extension Raster {
         return (native.x / res.x, native.y / res.y)
     }
 
-    /// GDAL's suggested pixel size for this raster reprojected to `target` (cached per CRS pair).
+    /// GDAL's suggested pixel size for this raster reprojected to `target` (cached per CRS pair; computed by
+    /// `WarpOptions.suggestedResolution`, as `WindowReader.suggestedResolution` does).
     public func suggestedResolution(in target: CRS, srcCRS: CRS) -> (x: Double, y: Double)? {
         let key = "\(target.wkt)\u{0}\(srcCRS.wkt)"
         if let r = suggestedResolutions[key] { return r }
-        let opts = ["SRC_SRS=\(srcCRS.wkt)", "DST_SRS=\(target.wkt)"]
-        let (found, _) = GDAL.capturing { () -> (x: Double, y: Double)? in
-            GDAL.withOptions(opts) { o -> (x: Double, y: Double)? in
-                guard let t = GDALCreateGenImgProjTransformer2(handle, nil, o) else { return nil }
-                defer { GDALDestroyGenImgProjTransformer(t) }
-                var gt = [Double](repeating: 0, count: 6)
-                var w: Int32 = 0, h: Int32 = 0
-                guard GDALSuggestedWarpOutput(handle, GDALGenImgProjTransform, t, &gt, &w, &h) == CE_None,
-                      gt[1] != 0, gt[5] != 0 else { return nil }
-                return (abs(gt[1]), abs(gt[5]))
-            }
-        }
+        let found = WarpOptions.suggestedResolution(handle, sourceWKT: srcCRS.wkt, target: target).resolution
         if let found { suggestedResolutions[key] = found }
         return found
     }
@@ -220,13 +185,10 @@ extension Raster {
         let dst = try MemDataset(base: base, width: grid.width, height: grid.height, bands: list.count, type: gtype,
                                  grid: grid, nodata: rawFill)
 
-        guard let wo = GDALCreateWarpOptions() else { throw GeoError("cannot allocate warp options") }
+        let wo = try warpOptions(bands: list, resampling: resampling, workingType: nil, type: type, fill: fill,
+                                 scale: kernelScale(resolution: grid.resolution, crs: grid.crs, srcCRS: sourceCRS ?? crs!))
         defer { GDALDestroyWarpOptions(wo) }
-        wo.pointee.hSrcDS = handle
         wo.pointee.hDstDS = dst.handle
-        wo.pointee.eResampleAlg = resampling.warp
-        fillWarpBands(wo, bands: list, infos: self.bands, type: type, fill: fill,
-                      scale: kernelScale(resolution: grid.resolution, crs: grid.crs, srcCRS: sourceCRS ?? crs!))
 
         // The source → target transformer is cached per target CRS; only its target geotransform changes per call.
         let key = grid.crs.wkt + "\u{0}" + (sourceCRS?.wkt ?? "")

@@ -25,8 +25,9 @@ public struct WriteOptions: Sendable {
     public var colorTable: [RGBA]?
     /// Band descriptions (names), in band order.
     public var bandDescriptions: [String]
-    /// Class names indexed by pixel value, stored on every band (GDAL keeps them in a .aux.xml sidecar, which is
-    /// moved into place with the file).
+    /// Class names indexed by pixel value, stored on every band twice: as GDAL category names (kept in the
+    /// .aux.xml sidecar, moved into place with the file; QGIS's attribute table reads them) and as `ClassMetadata`
+    /// items `CLASS_<i>=<name>` inside the GeoTIFF, so a copy of the .tif alone keeps them.
     public var categoryNames: [String]
     public var overviews: Overviews
     /// The kernel used to build overviews (`.nearest`/`.mode` for class maps, `.average` for imagery).
@@ -97,25 +98,29 @@ public enum RasterWriter {
 
         let mem = try MemDataset(base: base, width: w, height: h, bands: c, type: gtype, grid: grid,
                                  nodata: Array(repeating: options.nodata, count: c))
-        for b in 0..<c {
-            let band = GDALGetRasterBand(mem.handle, Int32(b + 1))!
-            if b < options.bandDescriptions.count { GDALSetDescription(band, options.bandDescriptions[b]) }
-            if !options.categoryNames.isEmpty {
-                GDAL.withOptions(options.categoryNames) { _ = GDALSetRasterCategoryNames(band, $0) }
-            }
-            if let ct = options.colorTable, let table = GDALCreateColorTable(GPI_RGB) {
-                for (i, e) in ct.enumerated() {
-                    var entry = GDALColorEntry(c1: Int16(e.r), c2: Int16(e.g), c3: Int16(e.b), c4: Int16(e.a))
-                    GDALSetColorEntry(table, Int32(i), &entry)
-                }
-                GDALSetRasterColorTable(band, table)
-                GDALSetRasterColorInterpretation(band, GCI_PaletteIndex)
-                GDALDestroyColorTable(table)
-            }
-        }
+        for b in 0..<c { describe(GDALGetRasterBand(mem.handle, Int32(b + 1))!, index: b, options: options) }
         withExtendedLifetime(data) {}
         try writeAtomically(mem.handle, to: path, options: options, dtype: data.dtype)
         withExtendedLifetime(data) {}
+    }
+
+    /// Sets band `index`'s description, class names (GDAL category names, kept in the .aux.xml sidecar, and
+    /// `ClassMetadata` items, kept in the file) and colour table (kept in the file) from `options`.
+    static func describe(_ band: GDALRasterBandH, index b: Int, options: WriteOptions) {
+        if b < options.bandDescriptions.count { GDALSetDescription(band, options.bandDescriptions[b]) }
+        if !options.categoryNames.isEmpty {
+            GDAL.withOptions(options.categoryNames) { _ = GDALSetRasterCategoryNames(band, $0) }
+            ClassMetadata.write(options.categoryNames, to: band)
+        }
+        if let ct = options.colorTable, let table = GDALCreateColorTable(GPI_RGB) {
+            for (i, e) in ct.prefix(256).enumerated() {
+                var entry = GDALColorEntry(c1: Int16(e.r), c2: Int16(e.g), c3: Int16(e.b), c4: Int16(e.a))
+                GDALSetColorEntry(table, Int32(i), &entry)
+            }
+            GDALSetRasterColorTable(band, table)
+            GDALSetRasterColorInterpretation(band, GCI_PaletteIndex)
+            GDALDestroyColorTable(table)
+        }
     }
 
     /// Creation options for the chosen driver.

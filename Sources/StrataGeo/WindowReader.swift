@@ -65,8 +65,8 @@ public final class WindowReader {
     /// - Parameters:
     ///   - bands: the 1-based bands the reader warps (default all); `read` must ask for exactly these.
     ///   - sourceCRS: overrides (or supplies) the file's CRS.
-    ///   - nodata: the value marking missing source pixels and filling areas the source does not cover (default:
-    ///     the file's nodata; without one, 0 fills uncovered areas).
+    ///   - nodata: the value marking missing source pixels and filling areas the source does not cover, for every
+    ///     band (default: each band's own nodata; a band without one fills uncovered areas with 0).
     ///   - workingType: the warper's working type (default: the source's). Pass float32 when reading into float
     ///     memory so interpolated values are not rounded to the source's integer type.
     ///   - errorThreshold: the approximate transformer's error in pixels (gdalwarp's `-et`, default 0.125);
@@ -92,32 +92,26 @@ public final class WindowReader {
             GDALClose(src)
             throw GeoError("band \(b) out of range", path: path, hint: "the raster has bands 1...\(info.2)")
         }
-        let n = list.count
-        let noData = nodata ?? info.5[list[0] - 1]
-        let opts = GDALCreateWarpOptions()!
-        defer { GDALDestroyWarpOptions(opts) }
-        opts.pointee.hSrcDS = src
-        opts.pointee.nBandCount = Int32(n)
-        opts.pointee.panSrcBands = UnsafeMutablePointer<Int32>(OpaquePointer(CPLMalloc(MemoryLayout<Int32>.size * n)!))
-        opts.pointee.panDstBands = UnsafeMutablePointer<Int32>(OpaquePointer(CPLMalloc(MemoryLayout<Int32>.size * n)!))
-        for (k, b) in list.enumerated() { opts.pointee.panSrcBands[k] = Int32(b); opts.pointee.panDstBands[k] = Int32(k + 1) }
-        opts.pointee.eResampleAlg = resampling.warp
+        // Each band's own nodata (or the caller's value for every band): missing source pixels and the fill.
+        let perBand = list.map { nodata ?? info.5[$0 - 1] }
         let srcType = GDALGetRasterDataType(GDALGetRasterBand(src, Int32(list[0])))
         warpType = workingType.flatMap { GDALTypes.gdal($0) } ?? srcType
-        opts.pointee.eWorkingDataType = warpType
-        if let noData {
-            let real = UnsafeMutablePointer<Double>(OpaquePointer(CPLMalloc(MemoryLayout<Double>.size * n)!))
-            let imag = UnsafeMutablePointer<Double>(OpaquePointer(CPLMalloc(MemoryLayout<Double>.size * n)!))
-            let dreal = UnsafeMutablePointer<Double>(OpaquePointer(CPLMalloc(MemoryLayout<Double>.size * n)!))
-            let dimag = UnsafeMutablePointer<Double>(OpaquePointer(CPLMalloc(MemoryLayout<Double>.size * n)!))
-            for b in 0..<n { real[b] = noData; imag[b] = 0; dreal[b] = noData; dimag[b] = 0 }
-            opts.pointee.padfSrcNoDataReal = real; opts.pointee.padfSrcNoDataImag = imag
-            opts.pointee.padfDstNoDataReal = dreal; opts.pointee.padfDstNoDataImag = dimag
-            opts.pointee.papszWarpOptions = CSLSetNameValue(opts.pointee.papszWarpOptions, "INIT_DEST", "NO_DATA")
-        } else {
-            opts.pointee.papszWarpOptions = CSLSetNameValue(opts.pointee.papszWarpOptions, "INIT_DEST", "0")
+        // One resampling scale for the whole raster (GDAL otherwise derives it per processing chunk, so a pixel's
+        // value would depend on the chip it falls in): the source pixel size in target units over the target's.
+        let suggested = WarpOptions.suggestedResolution(src, sourceWKT: srcWKT, target: grid.crs).resolution
+        resamplingScale = suggested.map { ($0.x / grid.resolution.x, $0.y / grid.resolution.y) } ?? (1, 1)
+        let opts: UnsafeMutablePointer<GDALWarpOptions>
+        do {
+            opts = try WarpOptions.create(source: src, resampling: resampling, workingType: warpType, bands: list,
+                                          sourceNodata: perBand, destinationNodata: perBand,
+                                          scale: suggested == nil ? nil : resamplingScale)
+        } catch {
+            GDALClose(src)
+            throw error
         }
-        opts.pointee.papszWarpOptions = CSLSetNameValue(opts.pointee.papszWarpOptions, "ERROR_OUT_IF_EMPTY_SOURCE_WINDOW", "FALSE")
+        defer { GDALDestroyWarpOptions(opts) }
+        opts.pointee.papszWarpOptions = CSLSetNameValue(opts.pointee.papszWarpOptions, "ERROR_OUT_IF_EMPTY_SOURCE_WINDOW",
+                                                        "FALSE")
         var transformerOptions: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = nil
         transformerOptions = CSLSetNameValue(transformerOptions, "SRC_SRS", srcWKT)
         transformerOptions = CSLSetNameValue(transformerOptions, "DST_SRS", grid.crs.wkt)
@@ -127,18 +121,6 @@ public final class WindowReader {
             GDALClose(src)
             throw GeoError("cannot reproject raster to \(grid.crs)", path: path, gdal: log.failureText,
                            hint: "check both CRSs; the raster may lie outside the target CRS's area of use")
-        }
-        // One resampling scale for the whole raster (GDAL otherwise derives it per processing chunk, so a pixel's
-        // value would depend on the chip it falls in): the source pixel size in target units over the target's.
-        var suggested = [Double](repeating: 0, count: 6)
-        var sw: Int32 = 0, sh: Int32 = 0
-        if GDALSuggestedWarpOutput(src, GDALGenImgProjTransform, transformer, &suggested, &sw, &sh) == CE_None,
-           suggested[1] != 0, suggested[5] != 0 {
-            resamplingScale = (abs(suggested[1]) / grid.resolution.x, abs(suggested[5]) / grid.resolution.y)
-            opts.pointee.papszWarpOptions = CSLSetNameValue(opts.pointee.papszWarpOptions, "XSCALE", "\(resamplingScale.x)")
-            opts.pointee.papszWarpOptions = CSLSetNameValue(opts.pointee.papszWarpOptions, "YSCALE", "\(resamplingScale.y)")
-        } else {
-            resamplingScale = (1, 1)
         }
         var gt = grid.transform.coefficients
         GDALSetGenImgProjTransformerDstGeoTransform(transformer, &gt)
@@ -168,7 +150,7 @@ public final class WindowReader {
         width = grid.width; height = grid.height; bandCount = info.2
         transform = grid.transform
         crsWKT = grid.crs.wkt
-        self.nodata = list.map { _ in noData }
+        self.nodata = perBand
         dataTypes = info.6; descriptions = info.7
     }
 
@@ -205,10 +187,14 @@ public final class WindowReader {
             }
             target = scratch!
         }
-        // The warper leaves the buffer untouched when no source pixel reaches the window: start from the fill.
-        var fillValue = nodata.first.flatMap { $0 } ?? 0
+        // The warper leaves the buffer untouched when no source pixel reaches the window: start from each band's fill.
         let targetType = direct ? GDALTypes.gdal(destination.dtype)! : warpType
-        GDALCopyWords64(&fillValue, GDT_Float64, 0, target, targetType, GDALGetDataTypeSizeBytes(targetType), GPtrDiff_t(elems))
+        let typeBytes = Int(GDALGetDataTypeSizeBytes(targetType))
+        for b in 0..<bands.count {
+            var fillValue = nodata[b] ?? 0
+            GDALCopyWords64(&fillValue, GDT_Float64, 0, target + b * W * H * typeBytes, targetType, Int32(typeBytes),
+                            GPtrDiff_t(W * H))
+        }
         let err = GDAL.capturing {
             GDALWarpRegionToBuffer(warp, 0, 0, Int32(W), Int32(H), target, warpType, 0, 0, 0, 0)
         }
@@ -307,23 +293,12 @@ public final class WindowReader {
         guard !srcWKT.isEmpty else {
             throw GeoError("raster has no CRS, so it cannot be reprojected", path: path, hint: "give the dataset a CRS for files without one")
         }
-        var opts: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = nil
-        opts = CSLSetNameValue(opts, "SRC_SRS", srcWKT)
-        opts = CSLSetNameValue(opts, "DST_SRS", target.wkt)
-        defer { CSLDestroy(opts) }
-        let (t, log) = GDAL.capturing { GDALCreateGenImgProjTransformer2(handle, nil, opts) }
-        guard let t else {
-            throw GeoError("cannot reproject raster to \(target)", path: path, gdal: log.failureText,
+        let (found, message) = WarpOptions.suggestedResolution(handle, sourceWKT: srcWKT, target: target)
+        guard let found else {
+            throw GeoError("cannot compute the raster's extent in \(target)", path: path, gdal: message,
                            hint: "the raster may lie outside the target CRS's area of use")
         }
-        defer { GDALDestroyGenImgProjTransformer(t) }
-        var gt = [Double](repeating: 0, count: 6)
-        var px: Int32 = 0, ln: Int32 = 0
-        let (err, log2) = GDAL.capturing { GDALSuggestedWarpOutput(handle, GDALGenImgProjTransform, t, &gt, &px, &ln) }
-        guard err == CE_None, gt[1] > 0 else {
-            throw GeoError("cannot compute the raster's extent in \(target)", path: path, gdal: log2.failureText)
-        }
-        return (abs(gt[1]), abs(gt[5]))
+        return found
     }
 
     /// Rounds values within 1e-6 of an integer to it (pixel arithmetic on aligned grids is exact up to float noise).

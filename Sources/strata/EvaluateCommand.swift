@@ -21,27 +21,25 @@ struct Evaluate: ParsableCommand {
     @Option(help: "A class map (GeoTIFF/COG) to assess against --labels.") var map: String?
     @Option(help: "Reference polygons (any OGR format).") var labels: String?
     @Option(help: "Attribute of --labels holding the class name.") var attribute: String?
-    @Option(help: "Write the metrics as JSON here too.") var json: String?
+    @Option(help: "Write the metrics as JSON here too (metrics without a value, e.g. the F1 of an absent class, are null).")
+    var json: String?
 
     func run() throws {
         do {
             if let map {
                 guard let labels, let attribute else { throw ValidationError("--map needs --labels and --attribute") }
                 let r = try MapAccuracy.assess(map: map, labels: labels, attribute: attribute)
-                report(r.confusion.summaryForMaps, confusion: r.confusion, names: r.classNames, header: "\(r.labelledPixels) labelled pixels")
+                try report(r.confusion.summaryForMaps, confusion: r.confusion, names: r.classNames,
+                           header: "\(r.labelledPixels) labelled pixels")
                 return
             }
             guard let checkpoint else { throw ValidationError("give --checkpoint (or --map with --labels and --attribute)") }
             guard let s = DatasetSplit(name: split), s != .all else { throw ValidationError("--split must be train, val or test") }
             let ev = try CheckpointEvaluation.run(checkpoint: checkpoint, split: s, overrides: overrides)
             let names = ev.classNames
-            if let cm = ev.result.accumulator.confusion {
-                report(ev.result.metrics.merging(["loss": ev.result.loss]) { a, _ in a }, confusion: cm, names: names,
+            try report(ev.result.metrics.merging(["loss": ev.result.loss]) { a, _ in a },
+                       confusion: ev.result.accumulator.confusion, names: names,
                        header: "\(ev.samples) \(split) samples")
-            } else {
-                report(ev.result.metrics.merging(["loss": ev.result.loss]) { a, _ in a }, confusion: nil, names: names,
-                       header: "\(ev.samples) \(split) samples")
-            }
         } catch let e as ValidationError {
             throw e
         } catch {
@@ -49,7 +47,7 @@ struct Evaluate: ParsableCommand {
         }
     }
 
-    func report(_ metrics: [String: Double], confusion: ConfusionMatrix?, names: [String], header: String) {
+    func report(_ metrics: [String: Double], confusion: ConfusionMatrix?, names: [String], header: String) throws {
         print(header)
         for k in metrics.keys.sorted() { print(k.padding(toLength: 12, withPad: " ", startingAt: 0) + String(format: " %.4f", metrics[k]!)) }
         if let cm = confusion {
@@ -60,9 +58,18 @@ struct Evaluate: ParsableCommand {
                 print(n.padding(toLength: 24, withPad: " ", startingAt: 0) + String(format: " %9.4f %7.4f %7.4f %7.4f %8d", p[i], r[i], f[i], iou[i], s[i]))
             }
         }
-        if let json {
-            let data = try? JSONSerialization.data(withJSONObject: metrics.mapValues { $0.isFinite ? $0 : 0 }, options: [.sortedKeys, .prettyPrinted])
-            if let data { try? AtomicFile.write(data, to: URL(fileURLWithPath: json)) }
+        if let json { try Self.writeJSON(metrics, to: json) }
+    }
+
+    /// Writes the metrics as a JSON object; a metric without a finite value is `null` (never a made-up 0). Throws
+    /// naming the path when the file cannot be written.
+    static func writeJSON(_ metrics: [String: Double], to path: String) throws {
+        let object = metrics.mapValues { $0.isFinite ? $0 as Any : NSNull() }
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
+        do {
+            try AtomicFile.write(data, to: URL(fileURLWithPath: path))
+        } catch {
+            throw ValidationError("--json: cannot write the metrics to \(path): \(error); check that its folder exists and is writable")
         }
     }
 }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import StrataGeo
-import StrataModels
 import StrataTasks
 import StrataTensor
 
@@ -66,7 +65,7 @@ struct PredictCommand: ParsableCommand {
         if case .cuda = dev, !Runtime.cudaAvailable {
             throw ValidationError("--device cuda: this libtorch has no CUDA or no GPU is visible; use --device cpu")
         }
-        var model = try loadPredictionModel(checkpoint: checkpoint, device: dev)
+        var model = try TrainedModel.load(checkpoint).predictionModel(device: dev)
         if let delay = batchDelay {
             let forward = model.forward
             model.forward = { x in Thread.sleep(forTimeInterval: delay); return try forward(x) }
@@ -152,51 +151,4 @@ struct PredictCommand: ParsableCommand {
         }
         return try GeoGrid(crs: crs, bounds: box, resolution: res)
     }
-}
-
-/// Loads a checkpoint as a `PredictionModel` — the one place that knows the checkpoint formats: a training
-/// `Checkpoint` (safetensors with `strata` metadata; model card under `strata.model_card` in its metadata, or in
-/// `<name>.card.json` beside it) or plain weights in StrataModels' `ModelWeights` layout (card embedded or beside
-/// it). The card's architecture is built by `ModelRegistry`, or as a `ConvStack` for `conv-stack`; it also supplies
-/// the task, bands, normalisation, input size and class names.
-func loadPredictionModel(checkpoint: String, device: Device) throws -> PredictionModel {
-    let card: ModelCard, weights: StateDict
-    if FileManager.default.fileExists(atPath: checkpoint), (try? SafeTensors.read(checkpoint))?.metadata["strata"] != nil {
-        let ck = try Checkpoint.load(checkpoint)
-        let side = ModelWeights.sidecarURL(for: checkpoint)
-        if let json = ck.metadata[ModelWeights.metadataKey] {
-            card = try ModelCard(json: json)
-        } else if FileManager.default.fileExists(atPath: side.path) {
-            card = try ModelCard.read(from: side)
-        } else {
-            throw ValidationError("\(checkpoint) is a training checkpoint without a model card (no \"\(ModelWeights.metadataKey)\" in its metadata and no \(side.lastPathComponent) beside it): prediction needs the card's bands, normalisation and class names")
-        }
-        weights = ck.model
-    } else {
-        (card, weights) = try ModelWeights.read(checkpoint)
-    }
-    let kind: PredictionModel.Kind
-    switch card.task {
-    case .segmentation: kind = .segmentation
-    case .classification: kind = .sceneClassification
-    case .multiLabel:
-        throw ValidationError("\(checkpoint) is a multi-label classifier; a class map needs one class per pixel or window (segmentation or single-label classification)")
-    }
-    let (scale, offset) = try card.normalization.affine(bands: card.inChannels)
-    let forward: (Tensor) throws -> Tensor
-    if card.architecture == ConvStack.architecture {
-        let stack = try ConvStack(stateDict: weights.entries.map { ($0.key, try $0.value.to(device)) })
-        guard stack.inChannels == card.inChannels, stack.outChannels == card.numClasses || stack.outChannels == 1 && card.numClasses == 2 else {
-            throw ValidationError("\(checkpoint): the conv-stack maps \(stack.inChannels) → \(stack.outChannels) channels but its card says \(card.inChannels) bands and \(card.numClasses) classes")
-        }
-        forward = { try stack.forward($0) }
-    } else {
-        let model = try ModelRegistry.make(name: card.architecture, inChannels: card.inChannels, numClasses: card.numClasses)
-        _ = try model.load(stateDict: weights)
-        _ = model.eval()
-        if device != .cpu { _ = try model.to(device) }
-        forward = { try model($0) }
-    }
-    return PredictionModel(kind: kind, classNames: card.classNames, channels: card.inChannels, bands: card.bands, scale: scale,
-                           offset: offset, inputSize: card.inputSize, device: device, name: card.architecture, forward: forward)
 }

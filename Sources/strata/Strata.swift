@@ -6,5 +6,6 @@ struct Strata: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "strata",
         abstract: "Deep learning on Earth-observation imagery.",
+        version: StrataVersion.string,
         subcommands: [Info.self, DatasetsCommand.self, Train.self, Evaluate.self, PredictCommand.self])
 }

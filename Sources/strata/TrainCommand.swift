@@ -12,7 +12,9 @@ struct Train: ParsableCommand {
           strata train --config configs/eurosat.yaml
           strata train --config configs/eurosat.yaml --set trainer.epochs=5 --set data.root=/data/EuroSAT_MS
           strata train --config configs/eurosat.yaml --output runs/e1 --resume   # continue an interrupted run
-        Writes into the output folder: metrics.csv, metrics.jsonl, last.ckpt, best.ckpt, report.html, summary.json.
+          strata train --config configs/eurosat.yaml --set trainer.epochs=5 --print-config   # the config as it would run
+        Writes into the output folder: config.yaml (the config as run, also stored in every checkpoint), metrics.csv, \
+        metrics.jsonl, last.ckpt, best.ckpt, report.html, summary.json.
         """)
 
     @Option(help: "YAML config file (see configs/).") var config: String
@@ -20,6 +22,8 @@ struct Train: ParsableCommand {
     var overrides: [String] = []
     @Option(help: "Run folder (overrides the config's `output`).") var output: String?
     @Flag(help: "Continue from the run folder's last.ckpt.") var resume = false
+    @Flag(name: .customLong("print-config"), help: "Print the resolved config (after --set and --output) as YAML and exit without training.")
+    var printConfig = false
     @Flag(name: .customLong("no-progress"), help: "Plain output without the progress bar.") var noProgress = false
     @Flag(name: .customLong("compute-only"), help: ArgumentHelp(
         "Benchmark aid: load one epoch of batches into memory, then train on them (time without data loading; no report).",
@@ -32,19 +36,16 @@ struct Train: ParsableCommand {
             try tree.apply(overrides: overrides)
             if let output { tree.set("output", value: output) }
             let cfg = try TrainConfig(tree, datasets: Datasets.known.map(\.name) + ["raster"], models: ModelRegistry.names)
+            let resolved = try tree.yamlString()
+            if printConfig {
+                print(resolved, terminator: resolved.hasSuffix("\n") ? "" : "\n")
+                return
+            }
             let last = URL(fileURLWithPath: cfg.output).appendingPathComponent("last.ckpt").path
             if FileManager.default.fileExists(atPath: last) && !resume {
                 throw ValidationError("\(cfg.output) already holds a run (last.ckpt); pass --resume to continue it or --output to start a new one")
             }
-            guard cfg.task != "segmentation" else {
-                let exp = try SegmentationExperiment(config: cfg, configText: try String(contentsOfFile: config, encoding: .utf8),
-                                                     progress: noProgress ? false : nil)
-                let r = try exp.run(resume: resume)
-                print(try Self.summaryLine(r, dir: cfg.output))
-                return
-            }
-            let exp = try ClassificationExperiment(config: cfg, configText: try String(contentsOfFile: config, encoding: .utf8),
-                                                   progress: noProgress ? false : nil)
+            let exp = try Experiment(config: cfg, configText: resolved, progress: noProgress ? false : nil)
             let r = computeOnly ? try exp.runComputeOnly() : try exp.run(resume: resume)
             print(try Self.summaryLine(r, dir: cfg.output))
         } catch let e as ValidationError {
@@ -57,7 +58,7 @@ struct Train: ParsableCommand {
     static func summaryLine(_ r: FitResult, dir: String) throws -> String {
         let keys = ["val_oa", "val_kappa", "val_miou", "val_map", "val_loss"].filter { r.final[$0] != nil }
         let metrics = keys.map { String(format: "%@ %.4f", $0, r.final[$0]!) }.joined(separator: ", ")
-        return "done: \(r.epochsRun) epochs (best epoch \(r.bestEpoch.map(String.init) ?? "–")); \(metrics)\nrun folder: \(dir) (report.html, best.ckpt, metrics.csv)"
+        return "done: \(r.epochsRun) epochs (best epoch \(r.bestEpoch.map(String.init) ?? "–")); \(metrics)\nrun folder: \(dir) (report.html, summary.json, best.ckpt, metrics.csv, config.yaml)"
     }
 }
 

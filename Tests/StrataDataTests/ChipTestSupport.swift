@@ -11,7 +11,7 @@ final class CountingChips: ChipDataset, @unchecked Sendable {
     let count: Int
     let classNames: [String]
     let bandNames: [String]
-    let task: ChipTask
+    let task: TaskKind
     let size: Int
     /// Chip index whose read throws, and chip index that comes out with a different size.
     let failAt: Int?, oddShapeAt: Int?
@@ -19,7 +19,7 @@ final class CountingChips: ChipDataset, @unchecked Sendable {
     private var _reads = 0
     var reads: Int { lock.lock(); defer { lock.unlock() }; return _reads }
 
-    init(count: Int, classes: Int = 5, channels: Int = 2, size: Int = 4, task: ChipTask = .multiclass,
+    init(count: Int, classes: Int = 5, channels: Int = 2, size: Int = 4, task: TaskKind = .classification,
          failAt: Int? = nil, oddShapeAt: Int? = nil) {
         self.count = count
         self.classNames = (0..<classes).map { "class\($0)" }
@@ -31,7 +31,7 @@ final class CountingChips: ChipDataset, @unchecked Sendable {
     }
 
     func label(at index: Int) throws -> ChipLabel {
-        task == .multiclass ? .single(index % classNames.count) : .multiple([index % classNames.count, (index + 2) % classNames.count].sorted())
+        task == .classification ? .single(index % classNames.count) : .multiple([index % classNames.count, (index + 2) % classNames.count].sorted())
     }
     func id(at index: Int) -> String { "chip\(index)" }
 

@@ -22,17 +22,48 @@ enum ModelFixtures {
     private static let mulS = Op("aten::mul", "Scalar"), addS = Op("aten::add", "Scalar"), sinOp = Op("aten::sin")
     private static let subT = Op("aten::sub", "Tensor"), absOp = Op("aten::abs"), maxOp = Op("aten::max")
 
-    /// `sin(j·a + i·b)` for j in 0..<n, float64 — the same aten operators as the Python side.
+    static let chirp = 65521
+    private static let mulT = Op("aten::mul", "Tensor"), addT = Op("aten::add", "Tensor")
+    private static let remS = Op("aten::remainder", "Scalar")
+
+    /// `sin(2π·(j² mod 65521)/65521 + (j·a + i·b))` for j in 0..<n, float64 — the same aten operators in the
+    /// same order as the Python side (models.py `formula` says why the quadratic phase is there).
     static func formula(_ n: Int, _ i: Int, a: Double = 0.731, b: Double = 0.917) throws -> Tensor {
-        let j = try Tensor.arange(0, Double(n), step: 1, .init(dtype: .float64))
-        return try sinOp.tensor([.tensor(addS.tensor([.tensor(mulS.tensor([.tensor(j), .double(a)])), .double(Double(i) * b)]))])
+        let j = try Tensor.arange(0, Double(n), step: 1, .init(dtype: .int64))
+        let square = try remS.tensor([.tensor(mulT.tensor([.tensor(j), .tensor(j)])), .int(chirp)])
+        let phase = try mulS.tensor([.tensor(square.to(.float64)), .double(2 * Double.pi / Double(chirp))])
+        let ja = try mulS.tensor([.tensor(j.to(.float64)), .double(a)])
+        let linear = try addS.tensor([.tensor(ja), .double(Double(i) * b)])
+        return try sinOp.tensor([.tensor(addT.tensor([.tensor(phase), .tensor(linear)]))])
     }
     static func affine(_ t: Tensor, _ mul: Double, _ add: Double) throws -> Tensor {
         try addS.tensor([.tensor(mulS.tensor([.tensor(t), .double(mul)])), .double(add)])
     }
 
+    /// Fills every floating-point state entry from the formula (models.py `fill`), then loads the BatchNorm running
+    /// statistics models.py calibrated for `arch` (`bn.<arch>.<key>`, which keep every stage O(1)); `breaking`, when
+    /// given, edits the state dict before it is loaded (the deliberately broken variants of the parity tests).
+    static func fill(_ model: Module, arch: String, breaking: ((inout StateDict) throws -> Void)? = nil) throws {
+        var sd = try formulaStateDict(model)
+        let prefix = "bn.\(arch)."
+        var calibrated = 0
+        for (k, t) in try parity() where k.hasPrefix(prefix) {
+            let key = String(k.dropFirst(prefix.count))
+            guard sd[key] != nil else { throw TorchError("fixture entry \(k): \(arch) has no \(key)") }
+            sd[key] = t
+            calibrated += 1
+        }
+        guard calibrated > 0 else {
+            throw TorchError("models_parity.safetensors has no bn.\(arch).* entries; rerun scripts/make-fixtures")
+        }
+        try breaking?(&sd)
+        try model.load(stateDict: sd)
+    }
+
     /// Fills every floating-point state entry from the formula, by its position in the state dict (models.py `fill`).
-    static func fill(_ model: Module) throws {
+    static func fill(_ model: Module) throws { try model.load(stateDict: formulaStateDict(model)) }
+
+    static func formulaStateDict(_ model: Module) throws -> StateDict {
         var sd = StateDict()
         for (i, (k, t)) in try model.stateDict().entries.enumerated() {
             guard t.dtype.isFloatingPoint else { sd[k] = t; continue }
@@ -51,7 +82,7 @@ enum ModelFixtures {
             }
             sd[k] = try v.to(t.dtype)
         }
-        try model.load(stateDict: sd)
+        return sd
     }
 
     /// models.py `make_input`.
@@ -67,6 +98,25 @@ enum ModelFixtures {
     }
     static func maxAbs(_ a: Tensor) throws -> Double {
         try maxOp.tensor([.tensor(absOp.tensor([.tensor(a.to(.float64))]))]).item()
+    }
+    /// `max|a − ref| / max|ref|` (shapes must agree): the quantity every models parity tolerance bounds.
+    static func relativeDiff(_ a: Tensor, _ ref: Tensor) throws -> Double {
+        guard a.shape == ref.shape else { return .infinity }
+        return Parity.relative(maxAbsDiff: try maxAbsDiff(a, ref), scale: try maxAbs(ref))
+    }
+
+    /// The running variance of every BatchNorm in `sd` shifted by `delta`: in evaluation mode exactly a BN built
+    /// with ε + δ (the "swapped BN eps" porting mistake, e.g. Keras's 1e-3 instead of PyTorch's 1e-5).
+    static func shiftEps(_ sd: inout StateDict, by delta: Double) throws {
+        for k in sd.keys where k.hasSuffix("running_var") {
+            sd[k] = try affine(sd[k]!, 1, delta).to(.float32)
+        }
+    }
+
+    /// Swaps the two spatial axes of the convolution kernel `key` (the "transposed kernel" mistake).
+    static func transposeKernel(_ sd: inout StateDict, _ key: String) throws {
+        guard let w = sd[key] else { throw TorchError("no \(key) to transpose") }
+        sd[key] = try w.transpose(-1, -2).contiguous()
     }
 }
 

@@ -8,7 +8,7 @@ import Testing
     @Test func namesAndKinds() {
         #expect(ModelRegistry.names == ["small-cnn", "resnet18", "resnet34", "resnet50", "resnet11-3d",
                                         "unet-resnet18", "unet-resnet34", "unet-resnet50"])
-        #expect(ModelRegistry.entries.filter { $0.kind == .segmenter }.map(\.name).allSatisfy { $0.hasPrefix("unet-") })
+        #expect(ModelRegistry.entries.filter { $0.task == .segmentation }.map(\.name).allSatisfy { $0.hasPrefix("unet-") })
     }
 
     /// Every registered model builds and maps a small input to the right output shape.
@@ -17,7 +17,7 @@ import Testing
             let model = try ModelRegistry.make(name: name, inChannels: 5, numClasses: 3)
             model.eval()
             let out = try Torch.noGrad { try model(Tensor.randn([1, 5, 32, 32])) }
-            let expected = try ModelRegistry.entry(name).kind == .segmenter ? [1, 3, 32, 32] : [1, 3]
+            let expected = try ModelRegistry.entry(name).task == .segmentation ? [1, 3, 32, 32] : [1, 3]
             #expect(out.shape == expected, "\(name)")
         }
         #expect(try ModelRegistry.make(name: "ResNet18", inChannels: 3, numClasses: 2) is ResNet)

@@ -4,6 +4,38 @@ import Testing
 @testable import StrataModels
 
 @Suite struct ResNet3DTests {
+    /// Tolerance of the forward comparison with the PyTorch reference written from the Keras spec (models.py
+    /// `ResNet11_3D`): float32 3-D convolutions (11 layers) whose summation order depends on the CPU kernels, on a
+    /// fixture whose stages stay O(1); `make test-kernels` saw at most 3.4e-7. 1e-5 leaves a factor 30 and fails
+    /// PyTorch's default BN ε (1e-5) in place of Keras's 1e-3 by a factor ~80 (`brokenVariantFailsTheTolerance`).
+    static let parity = Parity("ResNet3D", rtol: 1e-5)
+
+    static func evalForward(breaking: ((inout StateDict) throws -> Void)? = nil) throws -> Tensor {
+        let model = try ResNet11_3D()
+        try ModelFixtures.fill(model, arch: "resnet11-3d", breaking: breaking)
+        model.eval()
+        return try Torch.noGrad { try model(ModelFixtures.input([2, 1, 10, 16, 16])) }
+    }
+
+    /// Names, order and shapes equal the reference's; the forward equals it on formula weights and calibrated BN.
+    @Test func forwardMatchesTheReference() throws {
+        let reference = try #require(try ModelFixtures.keys()["resnet11-3d"])
+        let sd = try ResNet11_3D().stateDict()
+        #expect(sd.keys == reference.map(\.0))
+        for (k, shape) in reference { #expect(sd[k]?.shape == shape, "\(k)") }
+        let ref = try #require(try ModelFixtures.parity()["out.resnet11-3d.eval"])
+        let out = try Self.evalForward()
+        #expect(out.shape == [2, 17])
+        #expect(Self.parity.passes(try ModelFixtures.relativeDiff(out, ref), "resnet11-3d"))
+    }
+
+    /// The tolerance catches a real porting mistake: every BatchNorm with PyTorch's ε = 1e-5 instead of Keras's.
+    @Test func brokenVariantFailsTheTolerance() throws {
+        let ref = try #require(try ModelFixtures.parity()["out.resnet11-3d.eval"])
+        let out = try Self.evalForward { try ModelFixtures.shiftEps(&$0, by: 1e-5 - 1e-3) }
+        #expect(Self.parity.catches(try ModelFixtures.relativeDiff(out, ref), "resnet11-3d with BN eps 1e-5"))
+    }
+
     /// The shapes of methods.md §1.4: spectral depth 10 → 10 → 5 → 3, space 32 → 32 → 16 → 8, 1024 channels.
     @Test func stageShapesFollowTheSpec() throws {
         let model = try ResNet11_3D()

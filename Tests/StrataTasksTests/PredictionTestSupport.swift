@@ -56,7 +56,7 @@ enum TestModels {
         Runtime.manualSeed(seed)
         let w = try Tensor.randn([k, c]) * 5, b = try Tensor.randn([k])
         let (s, o) = norm(c)
-        return PredictionModel(kind: .sceneClassification, classNames: (0..<k).map { "lcz \($0)" }, channels: c, scale: s,
+        return PredictionModel(kind: .classification, classNames: (0..<k).map { "lcz \($0)" }, channels: c, scale: s,
                                offset: o, inputSize: [window, window], name: "mean-linear") { x in
             let m = try x.mean(dims: [2, 3])
             return try m.matmul(w.t()) + b

@@ -1,4 +1,5 @@
 import Foundation
+import StrataTestSupport
 import Testing
 @testable import StrataTensor
 
@@ -7,6 +8,12 @@ import Testing
 /// parameter gradient (for an upstream gradient `gy`) and the buffers after the forward (BatchNorm running
 /// statistics, `num_batches_tracked`) must match.
 @Suite struct NNLayerParityTests {
+    /// Tolerance of every tensor compared (outputs, input and parameter gradients, buffers), relative to that
+    /// tensor's largest value: single layers in float32 on O(1) random inputs, where CPU kernels differ by a few
+    /// ulps (`make test-kernels` saw at most 4.2e-7); 1e-5 leaves a factor 20 and still fails a BatchNorm built
+    /// with the wrong ε by a factor ~70 (`brokenVariantFailsTheTolerance`).
+    static let parity = Parity("NNLayerParity", rtol: 1e-5)
+
     /// (module, training mode) for each fixture case.
     static let cases: [String: @Sendable () throws -> (Module, Bool)] = [
         "linear": { (try Linear(6, 4), true) },
@@ -61,6 +68,8 @@ import Testing
 
     @Test(arguments: cases.keys.sorted())
     func layer(name: String) throws {
+        let run = ParityRun(Self.parity, name)
+        defer { run.finish() }
         let f = try NNFixtures.layers.get()
         let make = try #require(Self.cases[name])
         let (m, training) = try make()
@@ -71,25 +80,36 @@ import Testing
         var y: Tensor
         if let mha = m as? MultiheadAttention {
             let (out, w) = try mha(x, x, x)
-            try NNFixtures.expectClose(w, f["\(name).weights"], "\(name) attention weights")
+            try run.close(w, f["\(name).weights"], "\(name) attention weights")
             y = out
         } else {
             y = try m(x)
         }
-        try NNFixtures.expectClose(y, f["\(name).y"], "\(name) output")
+        try run.close(y, f["\(name).y"], "\(name) output")
         try y.backward(f["\(name).gy"]!)
-        if let gx = f["\(name).gx"] { try NNFixtures.expectClose(x.grad, gx, "\(name) input gradient") }
+        if let gx = f["\(name).gx"] { try run.close(x.grad, gx, "\(name) input gradient") }
         for (n, p) in m.namedParameters() {
-            try NNFixtures.expectClose(p.grad, f["\(name).grad.\(n)"], "\(name) gradient of \(n)")
+            try run.close(p.grad, f["\(name).grad.\(n)"], "\(name) gradient of \(n)")
         }
         for (n, b) in m.namedBuffers() {
             let expected = try #require(f["\(name).after.\(n)"], "\(name): PyTorch has no buffer \(n)")
             if b.dtype == .int64 { #expect(try b.equal(expected), "\(name).\(n)") }
-            else { try NNFixtures.expectClose(b, expected, "\(name) buffer \(n) after forward") }
+            else { try run.close(b, expected, "\(name) buffer \(n) after forward") }
         }
         // same parameter and buffer names as PyTorch
         let pyNames = Set(f.keys.filter { $0.hasPrefix("\(name).param.") }.map { String($0.dropFirst(name.count + 7)) })
         #expect(Set(try m.stateDict().keys) == pyNames)
+    }
+
+    /// The tolerance catches a real mistake: `bn2d_eval` (PyTorch built it with ε = 1e-3) run with the default ε.
+    @Test func brokenVariantFailsTheTolerance() throws {
+        let f = try NNFixtures.layers.get()
+        let m = try BatchNorm2d(3)
+        m.eval()
+        try m.load(stateDict: NNFixtures.scoped(f, "bn2d_eval.param"))
+        let y = try Torch.noGrad { try m(#require(f["bn2d_eval.x"])) }
+        let rel = try ParityRun.relative(y, #require(f["bn2d_eval.y"]))
+        #expect(Self.parity.catches(rel, "bn2d_eval with eps 1e-5 instead of 1e-3"))
     }
 
     @Test func everyFixtureCaseHasASwiftCase() throws {
@@ -101,17 +121,19 @@ import Testing
     /// Cross-attention with a key-padding mask and a boolean attention mask, per-head weights, sequence-first;
     /// and separate key/value dimensions (q/k/v_proj_weight) through the scaled-dot-product path.
     @Test func multiheadAttentionMasksAndSeparateDims() throws {
+        let run = ParityRun(Self.parity, "mha masks")
+        defer { run.finish() }
         let f = try NNFixtures.mha.get()
         let m = try MultiheadAttention(embedDim: 6, numHeads: 3)
         try m.load(stateDict: NNFixtures.scoped(f, "param"))
         let q = try f["q"]!.clone().setRequiresGrad(), k = try f["k"]!.clone().setRequiresGrad()
         let (y, w) = try m(q, k, f["v"]!, keyPaddingMask: f["kpm"]!, attnMask: f["am"]!, averageAttnWeights: false)
-        try NNFixtures.expectClose(y, f["y"], "mha output")
-        try NNFixtures.expectClose(w, f["weights"], "mha per-head weights")
+        try run.close(y, f["y"], "mha output")
+        try run.close(w, f["weights"], "mha per-head weights")
         try y.backward(f["gy"]!)
-        try NNFixtures.expectClose(q.grad, f["gq"], "mha query gradient")
-        try NNFixtures.expectClose(k.grad, f["gk"], "mha key gradient")
-        for (n, p) in m.namedParameters() { try NNFixtures.expectClose(p.grad, f["grad.\(n)"], "mha gradient of \(n)") }
+        try run.close(q.grad, f["gq"], "mha query gradient")
+        try run.close(k.grad, f["gk"], "mha key gradient")
+        for (n, p) in m.namedParameters() { try run.close(p.grad, f["grad.\(n)"], "mha gradient of \(n)") }
 
         let m2 = try MultiheadAttention(embedDim: 6, numHeads: 2, kdim: 4, vdim: 3, batchFirst: true)
         #expect(Set(try m2.stateDict().keys) == ["q_proj_weight", "k_proj_weight", "v_proj_weight", "in_proj_bias",
@@ -119,7 +141,7 @@ import Testing
         try m2.load(stateDict: NNFixtures.scoped(f, "kv.param"))
         let (y2, w2) = try m2(f["kv.q"]!, f["kv.k"]!, f["kv.v"]!, needWeights: false)
         #expect(w2 == nil)
-        try NNFixtures.expectClose(y2, f["kv.y"], "mha kdim/vdim output")
+        try run.close(y2, f["kv.y"], "mha kdim/vdim output")
     }
 
     @Test func dropoutScalesInTrainingAndPassesThroughInEval() throws {

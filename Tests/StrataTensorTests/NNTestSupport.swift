@@ -3,11 +3,8 @@ import StrataTestSupport
 import Testing
 @testable import StrataTensor
 
-/// Fixtures written by scripts/fixtures/nn.py and the comparison used by the NN, CNN and optimizer parity tests.
-///
-/// Tolerance: `|a − b| ≤ rtol·|b| + atol·max(1, max|b|)` per element, with rtol = 1e-5 and atol = 1e-6 by default:
-/// 1e-5 relative, with an absolute floor scaled to the tensor's magnitude so elements that are nearly zero
-/// (where float32 rounding dominates) do not demand impossible relative accuracy.
+/// Fixtures written by scripts/fixtures/nn.py; the NN, CNN, loss and optimizer parity suites compare against them
+/// with a `ParityRun` under their own `Parity` tolerance.
 enum NNFixtures {
     static let folder = SharedData.fixtures("StrataTensorTests").appendingPathComponent("nn")
     static func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
@@ -25,40 +22,51 @@ enum NNFixtures {
         StateDict(d.filter { $0.key.hasPrefix(prefix + ".") }.sorted { $0.key < $1.key }
             .map { (String($0.key.dropFirst(prefix.count + 1)), $0.value) })
     }
+}
 
-    /// Largest violation of the tolerance (≤ 0 when every element passes) and the largest absolute error.
-    static func compare(_ a: Tensor, _ b: Tensor, rtol: Double, atol: Double) throws -> (excess: Double, maxAbs: Double) {
-        let x = try a.doubles(), y = try b.doubles()
-        let scale = max(1, y.map(abs).max() ?? 0)
-        var excess = -Double.infinity, maxAbs = 0.0
-        for (u, v) in zip(x, y) {
-            let d = abs(u - v)
-            maxAbs = max(maxAbs, d)
-            excess = max(excess, d - (rtol * abs(v) + atol * scale))
-        }
-        return (excess, maxAbs)
+/// One parity test's comparisons against its suite's tolerance (`Parity`: max|Δ| ≤ rtol · max|reference| per
+/// tensor, relative to the tensor's own scale): records an issue for each tensor over it, and `finish()` prints the
+/// test's worst relative difference once (`parity: <suite> max-rel … tol …`). Use `defer { run.finish() }`.
+final class ParityRun {
+    let parity: Parity, label: String
+    private(set) var worst = 0.0
+
+    init(_ parity: Parity, _ label: String) {
+        self.parity = parity
+        self.label = label
     }
 
-    /// Records a test issue unless `actual` matches `expected` (shape exactly, values within tolerance).
+    /// `max|actual − expected| / max|expected|`, or ∞ when the shapes differ.
+    static func relative(_ actual: Tensor, _ expected: Tensor) throws -> Double {
+        guard actual.shape == expected.shape else { return .infinity }
+        let m = Parity.maxima(try actual.doubles(), try expected.doubles())
+        return Parity.relative(maxAbsDiff: m.maxAbsDiff, scale: m.scale)
+    }
+
+    /// Records a test issue unless `actual` matches `expected` (shape exactly, values within the tolerance).
     @discardableResult
-    static func expectClose(_ actual: Tensor?, _ expected: Tensor?, _ label: String, rtol: Double = 1e-5, atol: Double = 1e-6,
-                            sourceLocation: SourceLocation = #_sourceLocation) throws -> Bool {
+    func close(_ actual: Tensor?, _ expected: Tensor?, _ what: String,
+               sourceLocation: SourceLocation = #_sourceLocation) throws -> Bool {
         guard let actual, let expected else {
-            Issue.record("\(label): missing tensor (actual \(actual == nil ? "nil" : "set"), expected \(expected == nil ? "nil" : "set"))",
-                         sourceLocation: sourceLocation)
+            let state = "actual \(actual == nil ? "nil" : "set"), expected \(expected == nil ? "nil" : "set")"
+            Issue.record("\(what): missing tensor (\(state))", sourceLocation: sourceLocation)
             return false
         }
         guard actual.shape == expected.shape else {
-            Issue.record("\(label): shape \(actual.shape), expected \(expected.shape)", sourceLocation: sourceLocation)
+            Issue.record("\(what): shape \(actual.shape), expected \(expected.shape)", sourceLocation: sourceLocation)
             return false
         }
-        let (excess, maxAbs) = try compare(actual, expected, rtol: rtol, atol: atol)
-        if excess > 0 {
-            Issue.record("\(label): max abs error \(maxAbs) exceeds tolerance (rtol \(rtol), atol \(atol))", sourceLocation: sourceLocation)
+        let rel = try Self.relative(actual, expected)
+        worst = max(worst, rel)
+        guard rel <= parity.rtol else {
+            let tolerance = "\(parity.suite)'s tolerance \(parity.rtol)"
+            Issue.record("\(what): max |Δ| / max |reference| = \(rel) exceeds \(tolerance)", sourceLocation: sourceLocation)
             return false
         }
         return true
     }
+
+    func finish() { parity.passes(worst, label) }
 }
 
 /// The parity CNN: 3 × (conv3x3 − BN − ReLU) with strides 1, 2, 2 (13 → 32 → 64 → 128 channels), global average

@@ -1,4 +1,5 @@
 import Foundation
+import StrataTestSupport
 import Testing
 @testable import StrataTensor
 
@@ -6,6 +7,10 @@ import Testing
 /// each of three steps with given gradients; clipped gradients and returned norms; learning-rate and momentum
 /// sequences. Optimizer and scheduler state dicts restore a run exactly.
 @Suite struct OptimParityTests {
+    /// Tolerance of parameters after each step and of clipped gradients, relative to their largest value:
+    /// a few float32 element-wise updates on O(1) parameters (`make test-kernels` saw at most 1.0e-7).
+    static let parity = Parity("OptimParity", rtol: 1e-5)
+
     static let optimizers: [String: @Sendable ([Tensor]) throws -> any Optimizer] = [
         "sgd": { try SGD($0, lr: 0.1) },
         "sgd_momentum_dampening_wd": { try SGD($0, lr: 0.05, momentum: 0.9, dampening: 0.1, weightDecay: 1e-2) },
@@ -33,6 +38,8 @@ import Testing
 
     @Test(arguments: optimizers.keys.sorted())
     func optimizer(name: String) throws {
+        let run = ParityRun(Self.parity, name)
+        defer { run.finish() }
         let f = try NNFixtures.optim.get()
         let ps = try Self.params(f, name)
         let make = try #require(Self.optimizers[name])
@@ -40,7 +47,7 @@ import Testing
         for t in 0..<3 {
             for (i, p) in ps.enumerated() { try p.setGrad(f["\(name).g\(t).\(i)"]!.clone()) }
             try opt.step()
-            for (i, p) in ps.enumerated() { try NNFixtures.expectClose(p, f["\(name).s\(t).\(i)"], "\(name) step \(t + 1) param \(i)") }
+            for (i, p) in ps.enumerated() { try run.close(p, f["\(name).s\(t).\(i)"], "\(name) step \(t + 1) param \(i)") }
         }
     }
 
@@ -98,17 +105,19 @@ import Testing
 
     @Test(arguments: ["clip_norm2", "clip_norm_inf", "clip_norm_noop", "clip_value"])
     func gradientClipping(name: String) throws {
+        let run = ParityRun(Self.parity, name)
+        defer { run.finish() }
         let f = try NNFixtures.optim.get()
         let ps = try [Tensor.zeros([3, 4]).setRequiresGrad(), Tensor.zeros([5]).setRequiresGrad()]
         for (i, p) in ps.enumerated() { try p.setGrad(f["\(name).g.\(i)"]!.clone()) }
         switch name {
-        case "clip_norm2": try NNFixtures.expectClose(GradClip.clipGradNorm(ps, maxNorm: 1), f["\(name).total"], "total norm")
+        case "clip_norm2": try run.close(GradClip.clipGradNorm(ps, maxNorm: 1), f["\(name).total"], "total norm")
         case "clip_norm_inf":
-            try NNFixtures.expectClose(GradClip.clipGradNorm(ps, maxNorm: 0.5, normType: .infinity), f["\(name).total"], "total norm")
-        case "clip_norm_noop": try NNFixtures.expectClose(GradClip.clipGradNorm(ps, maxNorm: 100), f["\(name).total"], "total norm")
+            try run.close(GradClip.clipGradNorm(ps, maxNorm: 0.5, normType: .infinity), f["\(name).total"], "total norm")
+        case "clip_norm_noop": try run.close(GradClip.clipGradNorm(ps, maxNorm: 100), f["\(name).total"], "total norm")
         default: try GradClip.clipGradValue(ps, clipValue: 0.1)
         }
-        for (i, p) in ps.enumerated() { try NNFixtures.expectClose(p.grad, f["\(name).clipped.\(i)"], "\(name) grad \(i)") }
+        for (i, p) in ps.enumerated() { try run.close(p.grad, f["\(name).clipped.\(i)"], "\(name) grad \(i)") }
     }
 
     @Test func clipGradNormErrorsOnNonFinite() throws {

@@ -58,7 +58,7 @@ public final class BigEarthNet: ChipDataset {
     public let splitSource: String
     let cachedLabels: [ChipLabel]?
     public var classNames: [String] { nomenclature == .classes19 ? BigEarthNetLabels.names19 : BigEarthNetLabels.names43 }
-    public var task: ChipTask { .multilabel }
+    public var task: TaskKind { .multilabel }
     public var count: Int { patches.count }
 
     /// - Parameters:

@@ -8,7 +8,7 @@ public struct DatasetInfo: Sendable, Hashable {
     public let name: String
     public let title: String
     public let summary: String
-    public let task: ChipTask
+    public let task: TaskKind
     /// Classes (BigEarthNet: 19 by default, 43 on request).
     public let classCount: Int
     /// The bands a sample can carry, in default order (empty: from the files).
@@ -65,19 +65,19 @@ public enum Datasets {
         DatasetInfo(
             name: "eurosat", title: "EuroSAT (multispectral)",
             summary: "27,000 Sentinel-2 L1C chips, 10 land-use classes, 13 bands, UTM-georeferenced GeoTIFFs",
-            task: .multiclass, classCount: 10, bandNames: EuroSAT.allBandNames, chipSize: 64,
+            task: .classification, classCount: 10, bandNames: EuroSAT.allBandNames, chipSize: 64,
             layout: "<root>/<Class>/<Class>_<n>.tif (or the zip's <root>/ds/images/remote_sensing/otherDatasets/sentinel_2/tif/, or <root>/EuroSAT_MS/); optional eurosat-{train,val,test}.txt",
             download: "https://zenodo.org/records/7711810 (EuroSAT_MS.zip) or https://github.com/phelber/EuroSAT (EuroSATallBands.zip); unzip into <root>"),
         DatasetInfo(
             name: "eurosat-rgb", title: "EuroSAT (RGB)",
             summary: "the same 27,000 chips as 8-bit RGB JPEGs (PNG/TIFF also read), not georeferenced",
-            task: .multiclass, classCount: 10, bandNames: EuroSAT.rgbBandNames, chipSize: 64,
+            task: .classification, classCount: 10, bandNames: EuroSAT.rgbBandNames, chipSize: 64,
             layout: "<root>/<Class>/<Class>_<n>.jpg (or the zip's <root>/2750/, or <root>/EuroSAT_RGB/); optional eurosat-{train,val,test}.txt",
             download: "https://zenodo.org/records/7711810 (EuroSAT_RGB.zip) or https://github.com/phelber/EuroSAT (EuroSAT.zip); unzip into <root>"),
         DatasetInfo(
             name: "so2sat", title: "So2Sat LCZ42",
             summary: "400,673 co-registered Sentinel-1/2 chips, 17 local climate zones, HDF5",
-            task: .multiclass, classCount: 17, bandNames: So2Sat.allBandNames, chipSize: 32,
+            task: .classification, classCount: 17, bandNames: So2Sat.allBandNames, chipSize: 32,
             layout: "<root>/training.h5, validation.h5, testing.h5 (version 2) or <root>/{random,block,culture_10}/{training,testing}.h5 (version 3); each with sen1 [N,32,32,8], sen2 [N,32,32,10], label [N,17]",
             download: "https://mediatum.ub.tum.de/1483140 (version 2) or https://mediatum.ub.tum.de/1613658 (version 3); put the .h5 files in <root>"),
         DatasetInfo(
@@ -89,7 +89,7 @@ public enum Datasets {
         DatasetInfo(
             name: "folder", title: "Folder of class folders",
             summary: "any chips sorted into one folder per class; bands and georeferencing from the files",
-            task: .multiclass, classCount: 0, bandNames: [], chipSize: nil,
+            task: .classification, classCount: 0, bandNames: [], chipSize: nil,
             layout: "<root>/<class>/<chip>.tif|png|jpg; optional train.txt, val.txt, test.txt",
             download: "your own data"),
     ]

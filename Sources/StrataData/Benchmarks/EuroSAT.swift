@@ -62,7 +62,7 @@ public final class EuroSAT: ChipDataset {
     public let splitSource: String
     public let pixelType: PixelType
     public var classNames: [String] { Self.classNames }
-    public var task: ChipTask { .multiclass }
+    public var task: TaskKind { .classification }
     public var count: Int { files.count }
 
     /// - Parameters:

@@ -64,7 +64,7 @@ public final class So2Sat: ChipDataset {
     /// Where each output channel comes from: (0 = sen1 / 1 = sen2, channel).
     let channelSources: [(Int, Int)]
     public var classNames: [String] { Self.classNames }
-    public var task: ChipTask { .multiclass }
+    public var task: TaskKind { .classification }
     public var count: Int { rows.count }
 
     /// - Parameters:

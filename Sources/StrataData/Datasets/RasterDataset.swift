@@ -82,7 +82,7 @@ public final class RasterDataset: GeoDataset, @unchecked Sendable {
 
     let infos: [FileInfo]
     let scenes: [Scene]
-    let fileNodata: Double?       // for warped views: the value marking missing source pixels
+    let fileNodata: Double?       // warped reads: the user's nodata for every band (nil: each band's own)
     let sourceCRS: CRS?
 
     // MARK: construction
@@ -212,7 +212,7 @@ public final class RasterDataset: GeoDataset, @unchecked Sendable {
         // The nodata value: the user's, else the files' (first band of the first file).
         let fileND = infos[0].nodata.first ?? nil
         self.nodata = nodata ?? fileND
-        fileNodata = nodata ?? fileND
+        fileNodata = nodata  // nil: the warper honours each band's own nodata (bands may differ)
 
         // Scenes: runs of planes per file, footprint and lattice in the target CRS.
         var scenes: [Scene] = []

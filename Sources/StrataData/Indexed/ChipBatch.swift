@@ -7,7 +7,7 @@ public struct ChipBatch: Sendable {
     public let index: Int
     /// `[B, C, H, W]`.
     public var image: Tensor
-    /// `[B]` int64 class indices (`.multiclass`) or `[B, K]` float32 multi-hot vectors (`.multilabel`).
+    /// `[B]` int64 class indices (`.classification`) or `[B, K]` float32 multi-hot vectors (`.multilabel`).
     public var label: Tensor
     /// `[B, H, W]` or `[B, K, H, W]` when the dataset has masks.
     public var mask: Tensor?
@@ -54,7 +54,8 @@ public struct ChipBatch: Sendable {
     /// Collates samples (in order) into one batch: images stacked to `[B, C, H, W]`, labels to `[B]` int64 or
     /// `[B, K]` float32, masks stacked when every sample has one. Throws when shapes or dtypes differ, naming the
     /// chips.
-    public static func collate(_ samples: [ChipSample], index: Int, task: ChipTask, classCount: Int) throws -> ChipBatch {
+    public static func collate(_ samples: [ChipSample], index: Int, task: TaskKind,
+                               classCount: Int) throws -> ChipBatch {
         guard let first = samples.first else { throw DatasetError(.invalidArgument, "cannot collate an empty batch") }
         let shape = first.image.shape, dtype = first.image.dtype
         for s in samples.dropFirst() where s.image.shape != shape || s.image.dtype != dtype {
@@ -67,7 +68,7 @@ public struct ChipBatch: Sendable {
 
         let label: Tensor
         switch task {
-        case .multiclass:
+        case .classification:
             var v = [Int64](); v.reserveCapacity(samples.count)
             for s in samples {
                 guard case .single(let c) = s.label else {
@@ -88,6 +89,8 @@ public struct ChipBatch: Sendable {
                 v += s.label.multiHot(classCount: classCount)
             }
             label = try Tensor(v, shape: [samples.count, classCount])
+        default:
+            throw DatasetError(.invalidArgument, "batch \(index): chip datasets carry classification or multi-label labels, not \(task.rawValue)")
         }
 
         var mask: Tensor? = nil

@@ -1,14 +1,6 @@
 import StrataGeo
 import StrataTensor
 
-/// What a chip's label means.
-public enum ChipTask: String, Sendable, CaseIterable {
-    /// One class per chip (EuroSAT, So2Sat LCZ42): batches carry `[B]` int64 class indices.
-    case multiclass
-    /// Any number of classes per chip (BigEarthNet): batches carry `[B, K]` float32 multi-hot vectors.
-    case multilabel
-}
-
 /// The label of one chip.
 public enum ChipLabel: Hashable, Sendable {
     /// The index of the chip's class in `classNames`.
@@ -89,7 +81,7 @@ public protocol ChipDataset: AnyObject, Sendable {
     /// Names of the image channels every sample carries.
     var bandNames: [String] { get }
     /// Single-label or multi-label.
-    var task: ChipTask { get }
+    var task: TaskKind { get }
     /// The label of chip `index`, without reading its pixels (for splits, class counts and weights).
     func label(at index: Int) throws -> ChipLabel
     /// A stable name of chip `index` (its file or patch).
@@ -137,7 +129,7 @@ public final class ChipSubset: ChipDataset {
     public var count: Int { indices.count }
     public var classNames: [String] { base.classNames }
     public var bandNames: [String] { base.bandNames }
-    public var task: ChipTask { base.task }
+    public var task: TaskKind { base.task }
     public func label(at index: Int) throws -> ChipLabel { try checkIndex(index); return try base.label(at: indices[index]) }
     public func id(at index: Int) -> String { index >= 0 && index < count ? base.id(at: indices[index]) : "#\(index)" }
     public func sample(at index: Int) throws -> ChipSample {

@@ -30,7 +30,7 @@ public final class ClassFolderDataset: ChipDataset {
     public let pixelType: PixelType
     /// True when the chips carry a scale or offset (judged from the first chip), applied for `.float32`.
     let applyScale: Bool
-    public var task: ChipTask { .multiclass }
+    public var task: TaskKind { .classification }
     public var count: Int { files.count }
 
     /// - Parameters:

@@ -15,17 +15,11 @@ import StrataTensor
 public struct ModelCard: Codable, Sendable, Equatable {
     public static let currentFormat = "strata-model-card/1"
 
-    /// The training task the weights belong to.
-    public enum Task: String, Codable, Sendable, CaseIterable {
-        case classification
-        case multiLabel = "multi-label"
-        case segmentation
-    }
-
     public var format: String
     /// A `ModelRegistry` name.
     public var architecture: String
-    public var task: Task
+    /// The task the weights were trained for (stored as `"classification"`, `"multi-label"`, `"segmentation"`, …).
+    public var task: TaskKind
     public var inChannels: Int
     public var numClasses: Int
     /// Band names in input-channel order (e.g. Sentinel-2 `B2`, `B3`, …). Compared case-insensitively, with
@@ -45,7 +39,7 @@ public struct ModelCard: Codable, Sendable, Equatable {
     }
 
     /// A card for a model over `bands` with `classNames`; `inChannels` and `numClasses` follow from them.
-    public init(architecture: String, task: Task, bands: [String], normalization: Normalization = .none,
+    public init(architecture: String, task: TaskKind, bands: [String], normalization: Normalization = .none,
                 inputSize: [Int]? = nil, classNames: [String], extra: [String: String] = [:]) throws {
         format = Self.currentFormat
         self.architecture = architecture
@@ -67,7 +61,11 @@ public struct ModelCard: Codable, Sendable, Equatable {
             throw ModelError("model card: unsupported format '\(format)' (this Strata reads \(Self.currentFormat))")
         }
         architecture = try c.decode(String.self, forKey: .architecture)
-        task = try c.decode(Task.self, forKey: .task)
+        let taskName = try c.decode(String.self, forKey: .task)
+        guard let t = TaskKind(rawValue: taskName) else {
+            throw ModelError("model card: unknown task '\(taskName)' (known: \(TaskKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        task = t
         inChannels = try c.decode(Int.self, forKey: .inChannels)
         numClasses = try c.decode(Int.self, forKey: .numClasses)
         bands = try c.decode([String].self, forKey: .bands)

@@ -1,10 +1,5 @@
 import StrataTensor
 
-/// What a model predicts: one class per chip (scene classification) or one class per pixel.
-public enum ModelKind: String, Codable, Sendable {
-    case classifier, segmenter
-}
-
 /// The architectures Strata builds by name (`strata train` configs, checkpoints and model cards use these names).
 ///
 /// | name | architecture | input |
@@ -14,45 +9,57 @@ public enum ModelKind: String, Codable, Sendable {
 /// | `resnet11-3d` | DF4LCZ `ResNet11_3D` | `[N, bands, H, W]` as a 1-channel volume (32×32×10 in DF4LCZ) |
 /// | `unet-resnet18`, `unet-resnet34`, `unet-resnet50` | `UNet` (smp layout) | `[N, bands, H, W]`, H and W multiples of 32 |
 ///
+/// Models are built from a `ModelCard` (`make(card:)`): the card says the architecture, the task, the bands and the
+/// classes, so a builder can read whatever it needs (an image-pair model its two inputs, an embedding model its
+/// dimension in `extra`) without the registry growing a parameter per family.
+///
 /// ```swift
-/// let model = try ModelRegistry.make(name: "resnet18", inChannels: 13, numClasses: 10)
+/// let model = try ModelRegistry.make(card: card)
+/// let same = try ModelRegistry.make(name: "resnet18", inChannels: 13, numClasses: 10)  // card-less convenience
 /// ```
 public enum ModelRegistry {
     /// One buildable architecture.
     public struct Entry: Sendable {
         public let name: String
-        public let kind: ModelKind
+        /// The task the architecture's output serves (`.classification`: one score vector per sample, which
+        /// also serves `.multilabel`; `.segmentation`: one per pixel).
+        public let task: TaskKind
         public let summary: String
-        let build: @Sendable (_ inChannels: Int, _ numClasses: Int) throws -> Module
+        let build: @Sendable (_ card: ModelCard) throws -> Module
+
+        /// Whether a model of this entry can be trained or used for `task`.
+        public func serves(_ task: TaskKind) -> Bool {
+            task == self.task || (self.task == .classification && task == .multilabel)
+        }
     }
 
     /// Every architecture, in listing order.
     public static let entries: [Entry] = [
-        Entry(name: "small-cnn", kind: .classifier,
+        Entry(name: "small-cnn", task: .classification,
               summary: "3× conv3x3-BN-ReLU (32/64/128, strides 1/2/2), global average pool, linear") {
-            try SmallCNN(inChannels: $0, numClasses: $1)
+            try SmallCNN(inChannels: $0.inChannels, numClasses: $0.numClasses)
         },
-        Entry(name: "resnet18", kind: .classifier, summary: "ResNet-18, torchvision parameter names") {
-            try ResNet(.resnet18, inChannels: $0, numClasses: $1)
+        Entry(name: "resnet18", task: .classification, summary: "ResNet-18, torchvision parameter names") {
+            try ResNet(.resnet18, inChannels: $0.inChannels, numClasses: $0.numClasses)
         },
-        Entry(name: "resnet34", kind: .classifier, summary: "ResNet-34, torchvision parameter names") {
-            try ResNet(.resnet34, inChannels: $0, numClasses: $1)
+        Entry(name: "resnet34", task: .classification, summary: "ResNet-34, torchvision parameter names") {
+            try ResNet(.resnet34, inChannels: $0.inChannels, numClasses: $0.numClasses)
         },
-        Entry(name: "resnet50", kind: .classifier, summary: "ResNet-50, torchvision parameter names") {
-            try ResNet(.resnet50, inChannels: $0, numClasses: $1)
+        Entry(name: "resnet50", task: .classification, summary: "ResNet-50, torchvision parameter names") {
+            try ResNet(.resnet50, inChannels: $0.inChannels, numClasses: $0.numClasses)
         },
-        Entry(name: "resnet11-3d", kind: .classifier,
+        Entry(name: "resnet11-3d", task: .classification,
               summary: "DF4LCZ Sentinel-2 stream: 3-D bottleneck ResNet over (bands, H, W)") {
-            try ResNet11_3D(bands: $0, numClasses: $1)
+            try ResNet11_3D(bands: $0.inChannels, numClasses: $0.numClasses)
         },
-        Entry(name: "unet-resnet18", kind: .segmenter, summary: "UNet, ResNet-18 encoder, smp parameter names") {
-            try UNet(encoder: .resnet18, inChannels: $0, numClasses: $1)
+        Entry(name: "unet-resnet18", task: .segmentation, summary: "UNet, ResNet-18 encoder, smp parameter names") {
+            try UNet(encoder: .resnet18, inChannels: $0.inChannels, numClasses: $0.numClasses)
         },
-        Entry(name: "unet-resnet34", kind: .segmenter, summary: "UNet, ResNet-34 encoder, smp parameter names") {
-            try UNet(encoder: .resnet34, inChannels: $0, numClasses: $1)
+        Entry(name: "unet-resnet34", task: .segmentation, summary: "UNet, ResNet-34 encoder, smp parameter names") {
+            try UNet(encoder: .resnet34, inChannels: $0.inChannels, numClasses: $0.numClasses)
         },
-        Entry(name: "unet-resnet50", kind: .segmenter, summary: "UNet, ResNet-50 encoder, smp parameter names") {
-            try UNet(encoder: .resnet50, inChannels: $0, numClasses: $1)
+        Entry(name: "unet-resnet50", task: .segmentation, summary: "UNet, ResNet-50 encoder, smp parameter names") {
+            try UNet(encoder: .resnet50, inChannels: $0.inChannels, numClasses: $0.numClasses)
         },
     ]
 
@@ -69,11 +76,26 @@ public enum ModelRegistry {
         return e
     }
 
-    /// Builds a freshly initialised model.
+    /// Builds a freshly initialised model of the card's architecture for the card's bands and classes. Throws when
+    /// the architecture does not serve the card's task (e.g. a ResNet classifier for a segmentation card).
+    public static func make(card: ModelCard) throws -> Module {
+        let e = try entry(card.architecture)
+        try card.validate()
+        guard e.serves(card.task) else {
+            let fitting = entries.filter { $0.serves(card.task) }.map(\.name)
+            throw ModelError("\(e.name) is a \(e.task.rawValue) model and cannot serve a \(card.task.rawValue) task; models for \(card.task.rawValue): \(fitting.isEmpty ? "none yet" : fitting.joined(separator: ", "))")
+        }
+        return try e.build(card)
+    }
+
+    /// Builds a freshly initialised model from counts only (a card with placeholder band and class names, of the
+    /// entry's own task): the convenience for code and tests that have no card.
     public static func make(name: String, inChannels: Int, numClasses: Int) throws -> Module {
         let e = try entry(name)
         guard inChannels >= 1 else { throw ModelError("\(e.name): inChannels must be ≥ 1, got \(inChannels)") }
         guard numClasses >= 1 else { throw ModelError("\(e.name): numClasses must be ≥ 1, got \(numClasses)") }
-        return try e.build(inChannels, numClasses)
+        let card = try ModelCard(architecture: e.name, task: e.task, bands: (1...inChannels).map { "band \($0)" },
+                                 classNames: (0..<numClasses).map { "class \($0)" })
+        return try make(card: card)
     }
 }

@@ -24,8 +24,7 @@ public enum ModelWeights {
     public static func save(_ model: Module, card: ModelCard, to path: String) throws {
         try card.validate()
         let sd = try model.stateDict()
-        let entry = try ModelRegistry.entry(card.architecture)
-        let reference = try ModelRegistry.make(name: entry.name, inChannels: card.inChannels, numClasses: card.numClasses)
+        let reference = try ModelRegistry.make(card: card)
         let expected = try reference.stateDict(keepVars: true)
         let problems = mismatches(expected: expected, got: sd)
         guard problems.isEmpty else {
@@ -60,7 +59,7 @@ public enum ModelWeights {
     public static func loadModel(_ path: String, dataBands: [String]? = nil) throws -> (model: Module, card: ModelCard) {
         let (card, sd) = try read(path)
         if let dataBands { try card.checkBands(dataBands) }
-        let model = try ModelRegistry.make(name: card.architecture, inChannels: card.inChannels, numClasses: card.numClasses)
+        let model = try ModelRegistry.make(card: card)
         let problems = mismatches(expected: try model.stateDict(keepVars: true), got: sd)
         guard problems.isEmpty else {
             throw ModelError("\(path): the weights do not fit \(card.architecture) with \(card.inChannels) bands and \(card.numClasses) classes as its card says: \(problems.prefix(5).joined(separator: "; "))")

@@ -13,7 +13,14 @@ public enum FirstConvAdaptation: String, Sendable, CaseIterable {
     case mean
 }
 
-/// Adapting first-convolution weights between band counts.
+/// Adapting first-convolution weights between band counts. Works on any convolution kernel `[out, C, k…]` (2-D or
+/// 3-D); `PretrainedWeights.load(…, options: .init(adaptFirstConv: true))` finds a model's first convolution and
+/// applies it to weight files of any architecture (`strata train`'s `model.adapt_first_conv`).
+///
+/// Against the references: for 3 source bands `.cycle` equals timm's `adapt_input_conv` (repeat the RGB kernels,
+/// keep the first N, scale by 3/N; one band: the sum) and smp's `patch_first_conv`; for other source counts it
+/// follows smp (timm raises there), and for N = 1 it sums all C kernels (timm's space-to-depth stem rule, which
+/// regroups C = 3k channels first, is not reproduced).
 public enum FirstConv {
     private static let indexSelect = Op("aten::index_select")
     private static let sumDim = Op("aten::sum", "dim_IntList")

@@ -1,4 +1,6 @@
 import Foundation
+import StrataModels
+import StrataTensor
 
 /// Everything `strata train` needs, read from YAML (+ `--set key=value` overrides) and validated: unknown keys
 /// and bad values are errors naming the key and what is allowed.
@@ -14,6 +16,7 @@ import Foundation
 ///   split: {train: 0.75, val: 0.25, seed: 0}   # or split_dir: folder with <name>-train.txt / -val.txt
 ///   normalize: {method: meanstd}  # meanstd (stats from the training split) | scale | minmax | none
 ///   augment: [hflip, vflip, rot90]
+///   indices: [ndvi, ndwi]         # spectral indices appended as input bands (index_bands: {nir: B5} for other names)
 /// model: {name: resnet18, weights: null}
 /// trainer:
 ///   epochs: 20
@@ -34,7 +37,11 @@ public struct TrainConfig: Sendable {
         public var normalize = "meanstd"
         public var scale = 10000.0
         public var mean: [Double]?, std: [Double]?
+        /// Spectral indices appended as input channels (`InputIndices`), e.g. `[ndvi, ndwi]`.
         public var indices: [String] = []
+        /// Band names of the roles the indices need (`{nir: B5, red: B4}`), where the data's names are not the
+        /// Sentinel-2 or role names.
+        public var indexBands: [String: String] = [:]
         public var augment: [String] = []
         // geospatial segmentation data (dataset: raster)
         public var images: [String] = []
@@ -85,16 +92,29 @@ public struct TrainConfig: Sendable {
         public var scheduler = Scheduler()
     }
 
-    public var task = "classification"
+    /// What is trained (`task:`; `multilabel` and `multi-label` both name `.multilabel`).
+    public var task: TaskKind = .classification
     public var data: Data
     public var model = "resnet18"
     public var modelWeights: String?
+    /// `model.weights_partial`: load the tensors of `model.weights` that fit, keep the rest initialised.
+    public var weightsPartial = false
+    /// `model.adapt_first_conv`: adapt the first convolution of `model.weights` to the data's band count.
+    public var adaptFirstConv = false
     /// ResNet (and ResNet-encoder) models: start every residual block as the identity (last BN weight 0).
     public var zeroInitResidual = false
     public var trainer = Trainer()
     public var output: String
 
-    public static let tasks = ["classification", "multilabel", "segmentation"]
+    /// The tasks `strata train` can run (the other `TaskKind`s have no experiment yet).
+    public static let trainableTasks: [TaskKind] = [.classification, .multilabel, .segmentation]
+    /// Their names as configs write them (`multilabel` for `.multilabel`).
+    public static let tasks = trainableTasks.map { $0 == .multilabel ? "multilabel" : $0.rawValue }
+    /// `data:` keys that only segmentation (`dataset: raster`) reads, and keys that only chip datasets read: each is
+    /// rejected for the other kind of task rather than silently ignored.
+    public static let segmentationOnlyKeys = ["images", "labels", "label_attribute", "class_map", "chip_size",
+                                              "sampling", "chips_per_epoch", "val_chips", "ignore_index"]
+    public static let chipOnlyKeys = ["split", "split_dir"]
     public static let optimizers = ["sgd", "adam", "adamw", "nadam", "rmsprop"]
     public static let schedulers = ["none", "step", "multistep", "exponential", "cosine", "onecycle", "plateau"]
     public static let normalizations = ["meanstd", "scale", "minmax", "none"]
@@ -104,7 +124,12 @@ public struct TrainConfig: Sendable {
     /// Parses and validates. `datasets` and `models` are the known names (for error messages).
     public init(_ tree: ConfigTree, datasets: [String], models: [String]) throws {
         let r = tree.reader()
-        task = try r.string("task", default: "classification", allowed: Self.tasks)!
+        let taskName = try r.string("task", default: "classification")!
+        guard let kind = TaskKind(name: taskName), Self.trainableTasks.contains(kind) else {
+            let known = TaskKind(name: taskName).map { " ('\($0.rawValue)' has no training experiment yet)" } ?? ""
+            throw ConfigError("task: '\(taskName)' is not allowed\(known); allowed values: \(Self.tasks.joined(separator: ", "))")
+        }
+        task = kind
         output = try r.string("output", default: "runs/strata-run")!
 
         let d = try r.section("data")
@@ -133,6 +158,12 @@ public struct TrainConfig: Sendable {
             throw ConfigError("data.normalize: mean has \(m.count) values but std has \(sd.count)")
         }
         data.indices = try d.strings("indices", default: [])!
+        _ = try InputIndices.parse(data.indices)
+        data.indexBands = try d.stringMap("index_bands") ?? [:]
+        _ = try InputIndices.parseRoles(data.indexBands)
+        if !data.indexBands.isEmpty && data.indices.isEmpty {
+            throw ConfigError("data.index_bands names bands for data.indices, which is empty; give data.indices or drop the key")
+        }
         data.augment = try d.strings("augment", default: [])!
         for a in data.augment where !Self.augmentations.contains(a) {
             throw ConfigError("data.augment: '\(a)' is not allowed; allowed values: \(Self.augmentations.joined(separator: ", "))")
@@ -152,10 +183,25 @@ public struct TrainConfig: Sendable {
         data.valChips = try d.int("val_chips", default: 128, min: 0)!
         data.ignoreIndex = try d.int("ignore_index", default: 255)!
         try d.finish()
+        let given = Self.segmentationOnlyKeys + Self.chipOnlyKeys + ["root"]
+        let present = Set(given.filter { d.has($0) })
+        if task == .segmentation {
+            if let k = Self.chipOnlyKeys.first(where: present.contains) {
+                throw ConfigError("data.\(k): segmentation draws its training and validation chips from data.images (data.chips_per_epoch, data.val_chips, different seeds); a split of a chip dataset does not apply — remove data.\(k)")
+            }
+        } else if let k = Self.segmentationOnlyKeys.first(where: present.contains) {
+            throw ConfigError("data.\(k) is a segmentation setting (task: segmentation, dataset: raster) and does nothing for task: \(task.rawValue); remove it or set task: segmentation")
+        }
 
         let m = try r.section("model")
         model = try m.string("name", default: "resnet18", allowed: models)!
         modelWeights = try m.string("weights")
+        weightsPartial = try m.bool("weights_partial", default: false)!
+        adaptFirstConv = try m.bool("adapt_first_conv", default: false)!
+        if modelWeights == nil && (weightsPartial || adaptFirstConv) {
+            let key = weightsPartial ? "weights_partial" : "adapt_first_conv"
+            throw ConfigError("model.\(key) applies to model.weights, which is not set; give model.weights or drop the key")
+        }
         zeroInitResidual = try m.bool("zero_init_residual", default: false)!
         try m.finish()
 
@@ -194,5 +240,12 @@ public struct TrainConfig: Sendable {
         try sc.finish()
         try t.finish()
         try r.finish()
+    }
+}
+
+extension TrainConfig {
+    /// How `model.weights` is loaded: `model.weights_partial` and `model.adapt_first_conv`.
+    public var weightLoadOptions: WeightLoadOptions {
+        WeightLoadOptions(allowPartial: weightsPartial, adaptFirstConv: adaptFirstConv)
     }
 }

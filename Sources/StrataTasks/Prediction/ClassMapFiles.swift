@@ -5,6 +5,10 @@ import StrataGeo
 /// optionally a probability COG (one uint8 band per class, probability × 255 rounded; 0 in every band where the
 /// map is nodata), a quick-look PNG and per-class areas for the summary. Everything is staged under temporary
 /// names; `finish` builds the final files, still under temporary names, and `commit` publishes them (map last).
+///
+/// The class map carries its legend inside the GeoTIFF (colour table, and class names as `CLASS_<i>` band
+/// metadata: see `ClassMetadata`), so a copy of the .tif alone keeps it; the .aux.xml sidecar repeats the names
+/// as GDAL category names for QGIS's attribute table.
 public final class ClassMapFiles: ClassMapSink, @unchecked Sendable {
     public let grid: GeoGrid
     public let classNames: [String]

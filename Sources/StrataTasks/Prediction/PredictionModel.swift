@@ -6,16 +6,17 @@ import StrataTensor
 /// colours).
 ///
 /// The forward function maps a float batch `[B, C, h, w]` to logits: `[B, K, h, w]` for `.segmentation` (one
-/// score per class and pixel) or `[B, K]` for `.sceneClassification` (one per class and window). `K` is the number
+/// score per class and pixel) or `[B, K]` for `.classification` (scene classification: one per class and window). `K` is the number
 /// of classes, or 1 for a binary model whose single logit goes through a sigmoid (then `classNames` has 2 entries:
 /// negative, positive). It is only ever called on the thread that calls `Predictor.predict`.
 public struct PredictionModel {
-    public enum Kind: String, Sendable, Codable {
-        case segmentation
-        case sceneClassification = "scene-classification"
-    }
+    /// The tasks a class map can be made for: `.segmentation` and `.classification` (of scene windows).
+    public static let mappableTasks: [TaskKind] = [.segmentation, .classification]
 
-    public var kind: Kind
+    /// `.segmentation` or `.classification` (see `mappableTasks`; `validate()` rejects the others).
+    public var kind: TaskKind
+    /// The kind as prediction summaries name it: `segmentation` or `scene-classification`.
+    public var kindName: String { kind == .classification ? "scene-classification" : kind.rawValue }
     /// One name per class in output order.
     public var classNames: [String]
     /// Colours for the class map's colour table (nil: `ClassPalette.colors(count:)`).
@@ -38,7 +39,7 @@ public struct PredictionModel {
     /// The forward function (see the type's documentation).
     public var forward: (Tensor) throws -> Tensor
 
-    public init(kind: Kind, classNames: [String], channels: Int, bands: [String] = [], scale: [Double]? = nil,
+    public init(kind: TaskKind, classNames: [String], channels: Int, bands: [String] = [], scale: [Double]? = nil,
                 offset: [Double]? = nil, inputSize: [Int]? = nil, colors: [RGBA]? = nil, device: Device = .cpu,
                 name: String = "model", forward: @escaping (Tensor) throws -> Tensor) {
         self.kind = kind
@@ -56,6 +57,9 @@ public struct PredictionModel {
 
     /// Checks the metadata's counts; throws naming what disagrees.
     public func validate() throws {
+        guard Self.mappableTasks.contains(kind) else {
+            throw PredictionError("model \(name): a \(kind.rawValue) model does not give a class map; prediction maps segmentation and (single-label) scene-classification models")
+        }
         guard channels >= 1 else { throw PredictionError("model \(name): needs at least one input channel") }
         guard classNames.count >= 1, classNames.count <= 255 else {
             throw PredictionError("model \(name): \(classNames.count) classes; a uint8 class map holds 1...255 classes (255 is nodata)")

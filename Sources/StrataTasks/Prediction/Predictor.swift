@@ -96,7 +96,7 @@ public final class Predictor {
         do {
             var run = try execute(setup, sink: files, start: start)
             let seconds = Date().timeIntervalSince(start)
-            run.summary = try files.finish(model: model.name, kind: model.kind.rawValue, inputs: source.names,
+            run.summary = try files.finish(model: model.name, kind: model.kindName, inputs: source.names,
                                            settings: setup.settings, seconds: seconds, megapixels: run.megapixels)
             try files.commit()
             run.seconds = Date().timeIntervalSince(start)
@@ -202,7 +202,7 @@ public final class Predictor {
             settings["blend"] = "\(options.blend)" + (options.blendProbabilities ? " (probabilities)" : " (logits)")
             return Setup(source: source, infos: infos, sources: sources, sceneGrid: sceneGrid, outputGrid: sceneGrid, segmentation: plan,
                          scene: nil, chipH: chip[0], chipW: chip[1], settings: settings)
-        case .sceneClassification:
+        case .classification:
             guard let window = options.window ?? model.inputSize else {
                 throw PredictionError("scene classification needs a window size: the model \(model.name) does not state its input size; pass --window H,W")
             }
@@ -211,6 +211,8 @@ public final class Predictor {
             settings["stride"] = "\(plan.strideY)×\(plan.strideX)"
             return Setup(source: source, infos: infos, sources: sources, sceneGrid: sceneGrid, outputGrid: plan.outputGrid(scene: sceneGrid),
                          segmentation: nil, scene: plan, chipH: plan.windowH, chipW: plan.windowW, settings: settings)
+        default:
+            throw PredictionError("model \(model.name): a \(model.kind.rawValue) model does not give a class map")
         }
     }
 
@@ -346,7 +348,7 @@ public final class Predictor {
             guard shape.count == 4, shape[0] == count, shape[2] == h, shape[3] == w, scoresOK(shape[1]) else {
                 throw PredictionError("the segmentation model \(model.name) returned shape \(shape) for a batch of \(count) chips of \(h)×\(w); expected [\(count), \(C), \(h), \(w)]\(C == 2 ? " (or one logit per pixel)" : "") — check the chip size (UNets need multiples of 32) and the class names")
             }
-        case .sceneClassification:
+        default:
             guard shape.count == 2, shape[0] == count, scoresOK(shape[1]) else {
                 throw PredictionError("the scene-classification model \(model.name) returned shape \(shape) for \(count) windows; expected [\(count), \(C)] — check that the model is a classifier and the class names")
             }

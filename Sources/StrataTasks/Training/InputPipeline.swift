@@ -3,15 +3,19 @@ import StrataModels
 import StrataTensor
 
 /// Turns raw chips into model inputs exactly as the model card says (the same code runs in training, evaluation
-/// and prediction), optionally followed by augmentations.
+/// and prediction): the card's spectral indices appended (`InputIndices`), normalisation, then optionally
+/// augmentations.
 public struct InputPipeline: Sendable {
     public let card: ModelCard
     let scale: Tensor
     let offset: Tensor
     let augment: Compose?
+    /// The spectral indices the card's model computes from its source bands (nil: none).
+    public let indices: InputIndices?
 
     public init(card: ModelCard, augmentations: [String] = []) throws {
         self.card = card
+        indices = try InputIndices(card: card)
         let (s, o) = try card.normalization.affine(bands: card.inChannels)
         scale = try Tensor(s.map(Float.init), shape: [1, s.count, 1, 1])
         offset = try Tensor(o.map(Float.init), shape: [1, o.count, 1, 1])
@@ -28,9 +32,11 @@ public struct InputPipeline: Sendable {
         augment = parts.isEmpty ? nil : Compose(parts)
     }
 
-    /// Normalises a [B, C, H, W] batch (any dtype) to float32 model input.
+    /// Normalises a [B, C, H, W] batch of the card's source bands (any dtype) to float32 model input, appending
+    /// the card's spectral indices first.
     public func normalize(_ image: Tensor) throws -> Tensor {
-        try image.to(.float32) * scale + offset
+        let x = try indices?.append(image) ?? image.to(.float32)
+        return try x * scale + offset
     }
 
     /// Normalisation then (when configured) augmentation of a whole batch, image and mask alike.

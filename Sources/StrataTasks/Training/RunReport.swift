@@ -32,6 +32,7 @@ public enum RunReport {
                         ("optimizer", "\(c.trainer.optimizer.name) lr=\(c.trainer.optimizer.lr) wd=\(c.trainer.optimizer.weightDecay)"),
                         ("scheduler", c.trainer.scheduler.name), ("seed", String(c.trainer.seed)),
                         ("augment", c.data.augment.joined(separator: ", ")), ("normalize", c.data.normalize), ("output", c.output)]
+            if !c.data.indices.isEmpty { r.config.append(("indices", c.data.indices.joined(separator: ", "))) }
         }
         try r.write(to: url)
     }

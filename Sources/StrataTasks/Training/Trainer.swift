@@ -32,6 +32,8 @@ public final class Trainer {
     public let scheduler: (any LRScheduler)?
     public let options: TrainerOptions
     public let loss: TaskLoss
+    /// Validation and evaluation (shares the model, loss and options).
+    public let evaluator: Evaluator
     public let runDirectory: URL
     /// Extra strings stored in every checkpoint (model card, config): what `strata predict` needs later.
     public var checkpointMetadata: [String: String] = [:]
@@ -59,6 +61,8 @@ public final class Trainer {
         self.scheduler = scheduler
         self.options = options
         self.loss = try TaskLoss(kind: kind, options: loss)
+        evaluator = try Evaluator(model: model, kind: kind, numClasses: numClasses, taskLoss: self.loss,
+                                  options: options)
         self.runDirectory = runDirectory
         try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
         self.log = try MetricLog(directory: runDirectory)
@@ -74,7 +78,7 @@ public final class Trainer {
     public func resumeIfPossible() throws -> Int {
         guard FileManager.default.fileExists(atPath: lastCheckpointURL.path) else { return 0 }
         let ck: Checkpoint
-        do { ck = try Checkpoint.load(lastCheckpointURL.path) } catch {
+        do { ck = try CheckpointFile.load(lastCheckpointURL.path) } catch {
             throw TrainingError("cannot resume from \(lastCheckpointURL.path): \(error). Delete the run folder or pass a new --output to start over")
         }
         do { try ck.restore(model: model, optimizer: optimizer, scheduler: scheduler) } catch {
@@ -151,6 +155,7 @@ public final class Trainer {
             if let n = options.gradClipNorm { _ = try GradClip.clipGradNorm(model.parameters(), maxNorm: n) }
             try optimizer.step()
             globalStep += 1
+            TestHooks.afterOptimizerStep(globalStep)
             total += value * Double(weight)
             seen += weight
             progress?.advance(Double(batch.count), extra: String(format: "loss %.4f", total / Double(seen)))
@@ -161,52 +166,14 @@ public final class Trainer {
 
     /// Loss and metrics of the model on `source` (eval mode, no gradients).
     public func evaluate(_ source: BatchSource, label: String = "evaluate") throws -> EvaluationResult {
-        model.eval()
-        defer { model.train() }
-        var acc = try MetricAccumulator(kind: kind, numClasses: numClasses,
-                                        ignoreIndex: loss.options.ignoreIndex >= 0 ? loss.options.ignoreIndex : nil)
-        let progress = makeProgress(label, total: source.sampleCount)
-        var total = 0.0, seen = 0
-        try Torch.noGrad {
-            try source.forEachBatch(epoch: 0) { batch in
-                let input = try prepare(batch.input)
-                let target = try batch.target.to(options.device)
-                let logits = try Torch.autocast(options.device, dtype: .bfloat16, enabled: options.precision == .bf16) {
-                    try model(input)
-                }
-                let weight = try lossWeight(target, batch.count)
-                if weight > 0 {
-                    total += try loss(logits, target).item() * Double(weight)
-                    seen += weight
-                }
-                try acc.update(logits: logits, target: target)
-                progress?.advance(Double(batch.count))
-            }
-        }
-        progress?.finish()
-        return EvaluationResult(loss: seen > 0 ? total / Double(seen) : .nan, metrics: acc.summary, accumulator: acc)
+        try evaluator.evaluate(source, label: label)
     }
 
     // MARK: helpers
 
-    /// How much a batch's mean loss counts: its sample count, or for segmentation its labelled pixel count
-    /// (0 when every pixel is ignored — cross-entropy's mean is undefined there).
-    func lossWeight(_ target: Tensor, _ count: Int) throws -> Int {
-        guard kind == .segmentation else { return count }
-        return try (target .!= Double(loss.options.ignoreIndex)).sum().itemInt()
-    }
-
-    func prepare(_ x: Tensor) throws -> Tensor {
-        var t = try x.to(options.device)
-        if t.dtype != .float32 { t = try t.to(.float32) }
-        if options.channelsLast && t.rank == 4 { t = try t.contiguous(.channelsLast) }
-        return t
-    }
-
-    func makeProgress(_ label: String, total: Int) -> Progress? {
-        if options.progress == false { return nil }
-        return Progress(label, total: Double(total), unit: "chips", interactive: options.progress == true ? true : nil)
-    }
+    func lossWeight(_ target: Tensor, _ count: Int) throws -> Int { try evaluator.lossWeight(target, count) }
+    func prepare(_ x: Tensor) throws -> Tensor { try evaluator.prepare(x) }
+    func makeProgress(_ label: String, total: Int) -> Progress? { evaluator.makeProgress(label, total: total) }
 
     func stepScheduler(_ row: [String: Double]) throws {
         guard let scheduler else { return }

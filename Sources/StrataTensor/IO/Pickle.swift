@@ -5,9 +5,12 @@ import Foundation
 public enum TorchPickle {
     /// Loads the tensors of a file written by Python's `torch.save(model.state_dict(), path)` — or of any nested
     /// dicts/lists holding tensors, flattened with dotted names (`{"model": {...}}` → `model.conv.weight`,
-    /// `{"state": {0: {...}}}` → `state.0.exp_avg`). Entries that are not tensors (ints, strings, `_metadata`,
-    /// other objects) are skipped. The order is the file's order. The archive is read with libtorch's zip reader
-    /// and the pickle by Strata's interpreter, which only rebuilds tensors and containers (no code runs).
+    /// `{"state": {0: {...}}}` → `state.0.exp_avg`). Objects restored with a dict state contribute that dict's
+    /// tensors under the object's name — so a TorchScript archive (`torch.jit.save`) yields its modules'
+    /// parameters and buffers as `visual.conv1.weight`, …, non-persistent buffers included. Entries that are not
+    /// tensors (ints, strings, `_metadata`, other objects) are skipped. The order is the file's order. The archive
+    /// is read with libtorch's zip reader and the pickle by Strata's interpreter, which only rebuilds tensors and
+    /// containers (no code runs).
     ///
     /// ```swift
     /// let sd = try TorchPickle.load("resnet18.pth")
@@ -101,6 +104,10 @@ public enum TorchPickle {
             }
         case .list, .tuple:
             for (i, e) in (v.elements ?? []).enumerated() { flatten(e, prefix: join(String(i)), into: &out) }
+        case .object(_, let args):
+            // An object's attribute dict (pickle BUILD state), e.g. a TorchScript module's parameters, buffers
+            // and submodules under their attribute names.
+            if let state = args.last, case .dict = state { flatten(state, prefix: prefix, into: &out) }
         default: break
         }
     }

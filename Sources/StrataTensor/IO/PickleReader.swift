@@ -312,7 +312,15 @@ struct PickleMachine {
                 default: break
                 }
                 push(result, depth: depth)
-            case 0x62: _ = try pop()                                    // BUILD: attribute state, not needed
+            case 0x62:                                                  // BUILD
+                // A dict state becomes the object's last argument (TorchScript modules keep their parameters and
+                // submodules there); other states (OrderedDict attributes, slot tuples) are not needed.
+                let state = try popItem(), obj = try popItem()
+                if case .object(let name, let args) = obj.value, case .dict = state.value {
+                    push(.object(name, args + [state.value]), depth: max(obj.depth, try nest([state])))
+                } else {
+                    stack.append(obj)
+                }
             case 0x51: push(try persistentLoad(try pop()))              // BINPERSID
             case 0x50: push(try persistentLoad(.string(try line())))    // PERSID
             case 0x30: _ = try pop()                                    // POP

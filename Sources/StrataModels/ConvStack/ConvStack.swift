@@ -14,17 +14,17 @@ public final class ConvStack: @unchecked Sendable {
     public var outChannels: Int { layers[layers.count - 1].weight.size(0) }
 
     public init(layers: [(weight: Tensor, bias: Tensor?)]) throws {
-        guard !layers.isEmpty else { throw PredictionError("conv-stack: no convolution weights") }
+        guard !layers.isEmpty else { throw ModelError("conv-stack: no convolution weights") }
         for (i, l) in layers.enumerated() {
             let s = l.weight.shape
             guard s.count == 4, s[2] == s[3], s[2] % 2 == 1 else {
-                throw PredictionError("conv-stack: layer \(i) weight has shape \(s); expected [out, in, k, k] with an odd k")
+                throw ModelError("conv-stack: layer \(i) weight has shape \(s); expected [out, in, k, k] with an odd k")
             }
             if i > 0, s[1] != layers[i - 1].weight.size(0) {
-                throw PredictionError("conv-stack: layer \(i) takes \(s[1]) channels but layer \(i - 1) gives \(layers[i - 1].weight.size(0))")
+                throw ModelError("conv-stack: layer \(i) takes \(s[1]) channels but layer \(i - 1) gives \(layers[i - 1].weight.size(0))")
             }
             if let b = l.bias, b.shape != [s[0]] {
-                throw PredictionError("conv-stack: layer \(i) bias has shape \(b.shape); expected [\(s[0])]")
+                throw ModelError("conv-stack: layer \(i) bias has shape \(b.shape); expected [\(s[0])]")
             }
         }
         self.layers = layers
@@ -37,7 +37,7 @@ public final class ConvStack: @unchecked Sendable {
             let stem = String(k.dropLast(".weight".count))
             let digits = stem.reversed().prefix { $0.isNumber }
             guard let i = Int(String(digits.reversed())) else {
-                throw PredictionError("conv-stack: cannot order weight \(k) (expected keys like 0.weight, 2.weight, …)")
+                throw ModelError("conv-stack: cannot order weight \(k) (expected keys like 0.weight, 2.weight, …)")
             }
             found.append((i, stem, t))
         }

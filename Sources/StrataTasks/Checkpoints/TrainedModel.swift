@@ -1,0 +1,96 @@
+import Foundation
+import StrataModels
+import StrataTensor
+
+/// A trained model as stored on disk — the one loader `strata evaluate`, `strata predict` and the training scaffold
+/// use: a training `Checkpoint` (model card under `strata.model_card` in its metadata, or in `<name>.card.json`
+/// beside it) or plain weights in `ModelWeights`' layout (card embedded or beside it). The card's architecture is
+/// built by `ModelRegistry.make(card:)`, or as a `ConvStack` for `conv-stack`.
+public struct TrainedModel {
+    /// The metadata key under which `strata train` stores the run's resolved config (YAML, after `--set` and
+    /// `--output`).
+    public static let configKey = "config"
+
+    public let path: String
+    public let card: ModelCard
+    public let weights: StateDict
+    /// The training checkpoint's metadata (empty for plain weights).
+    public let metadata: [String: String]
+    /// The full training checkpoint (nil for plain weights).
+    public let checkpoint: Checkpoint?
+
+    /// The resolved training config stored in the checkpoint (nil for plain weights).
+    public var config: String? { metadata[Self.configKey] }
+
+    /// Reads `path`; errors say whether the file is missing, not a checkpoint, corrupt, or lacks a model card.
+    public static func load(_ path: String) throws -> TrainedModel {
+        switch try CheckpointFile.kind(of: path) {
+        case .trainingCheckpoint:
+            let ck = try CheckpointFile.load(path)
+            let side = ModelWeights.sidecarURL(for: path)
+            let card: ModelCard
+            if let json = ck.metadata[ModelWeights.metadataKey] {
+                card = try ModelCard(json: json)
+            } else if FileManager.default.fileExists(atPath: side.path) {
+                card = try ModelCard.read(from: side)
+            } else {
+                throw TrainingError("\(path) is a training checkpoint without a model card (no \"\(ModelWeights.metadataKey)\" in its metadata and no \(side.lastPathComponent) beside it): prediction needs the card's bands, normalisation and class names")
+            }
+            return TrainedModel(path: path, card: card, weights: ck.model, metadata: ck.metadata, checkpoint: ck)
+        case .safetensorsWeights:
+            let (card, weights) = try ModelWeights.read(path)
+            return TrainedModel(path: path, card: card, weights: weights, metadata: [:], checkpoint: nil)
+        }
+    }
+
+    /// The card's architecture with the weights loaded strictly, in evaluation mode, on `device`.
+    public func module(device: Device = .cpu) throws -> Module {
+        let model = try ModelRegistry.make(card: card)
+        _ = try model.load(stateDict: weights)
+        _ = model.eval()
+        if device != .cpu { _ = try model.to(device) }
+        return model
+    }
+
+    /// The model as `Predictor` takes it: forward function, bands, normalisation, input size and class names.
+    /// Throws for tasks without a class map (multi-label, embeddings).
+    public func predictionModel(device: Device = .cpu) throws -> PredictionModel {
+        guard PredictionModel.mappableTasks.contains(card.task) else {
+            throw TrainingError("\(path) is a \(card.task.rawValue) model; a class map needs one class per pixel or window (segmentation or single-label classification)")
+        }
+        let (scale, offset) = try card.normalization.affine(bands: card.inChannels)
+        var forward: (Tensor) throws -> Tensor
+        if card.architecture == ConvStack.architecture {
+            let stack = try ConvStack(stateDict: weights.entries.map { ($0.key, try $0.value.to(device)) })
+            guard stack.inChannels == card.inChannels,
+                  stack.outChannels == card.numClasses || stack.outChannels == 1 && card.numClasses == 2 else {
+                throw TrainingError("\(path): the conv-stack maps \(stack.inChannels) → \(stack.outChannels) channels but its card says \(card.inChannels) bands and \(card.numClasses) classes")
+            }
+            forward = { try stack.forward($0) }
+        } else {
+            let model = try module(device: device)
+            forward = { try model($0) }
+        }
+        guard let indices = try InputIndices(card: card) else {
+            return PredictionModel(kind: card.task, classNames: card.classNames, channels: card.inChannels,
+                                   bands: card.bands, scale: scale, offset: offset, inputSize: card.inputSize,
+                                   device: device, name: card.architecture, forward: forward)
+        }
+        // Spectral indices: the predictor reads and normalises the source bands; the forward recovers their raw
+        // values, appends the indices and normalises every channel as the card says (as `InputPipeline` does).
+        let n = indices.sourceBands.count
+        func channels(_ v: [Double]) throws -> Tensor {
+            try Tensor(v.map(Float.init), shape: [1, v.count, 1, 1]).to(device)
+        }
+        let sourceScale = try channels(Array(scale.prefix(n))), sourceOffset = try channels(Array(offset.prefix(n)))
+        let fullScale = try channels(scale), fullOffset = try channels(offset)
+        let model = forward
+        forward = { x in
+            let raw = try (x - sourceOffset) / sourceScale
+            return try model(try indices.append(raw) * fullScale + fullOffset)
+        }
+        return PredictionModel(kind: card.task, classNames: card.classNames, channels: n, bands: indices.sourceBands,
+                               scale: Array(scale.prefix(n)), offset: Array(offset.prefix(n)),
+                               inputSize: card.inputSize, device: device, name: card.architecture, forward: forward)
+    }
+}

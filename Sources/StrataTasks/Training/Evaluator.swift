@@ -1,0 +1,74 @@
+import Foundation
+import StrataTensor
+
+/// Evaluates a model on a data source: loss and the task's metrics in eval mode without gradients. Needs no
+/// optimizer, so a checkpoint can be evaluated without training machinery; `Trainer` validates with one.
+public struct Evaluator {
+    public let model: Module
+    public let kind: TaskKind
+    public let numClasses: Int
+    public let loss: TaskLoss
+    public let options: TrainerOptions
+
+    public init(model: Module, kind: TaskKind, numClasses: Int, loss: LossOptions = .init(),
+                options: TrainerOptions = .init()) throws {
+        try self.init(model: model, kind: kind, numClasses: numClasses, taskLoss: TaskLoss(kind: kind, options: loss),
+                      options: options)
+    }
+
+    init(model: Module, kind: TaskKind, numClasses: Int, taskLoss: TaskLoss, options: TrainerOptions) throws {
+        self.model = model
+        self.kind = kind
+        self.numClasses = numClasses
+        self.loss = taskLoss
+        self.options = options
+    }
+
+    /// Loss and metrics of the model on `source` (eval mode, no gradients; the model is left in training mode).
+    public func evaluate(_ source: BatchSource, label: String = "evaluate") throws -> EvaluationResult {
+        model.eval()
+        defer { model.train() }
+        var acc = try MetricAccumulator(kind: kind, numClasses: numClasses,
+                                        ignoreIndex: loss.options.ignoreIndex >= 0 ? loss.options.ignoreIndex : nil)
+        let progress = makeProgress(label, total: source.sampleCount)
+        var total = 0.0, seen = 0
+        try Torch.noGrad {
+            try source.forEachBatch(epoch: 0) { batch in
+                let input = try prepare(batch.input)
+                let target = try batch.target.to(options.device)
+                let logits = try Torch.autocast(options.device, dtype: .bfloat16, enabled: options.precision == .bf16) {
+                    try model(input)
+                }
+                let weight = try lossWeight(target, batch.count)
+                if weight > 0 {
+                    total += try loss(logits, target).item() * Double(weight)
+                    seen += weight
+                }
+                try acc.update(logits: logits, target: target)
+                progress?.advance(Double(batch.count))
+            }
+        }
+        progress?.finish()
+        return EvaluationResult(loss: seen > 0 ? total / Double(seen) : .nan, metrics: acc.summary, accumulator: acc)
+    }
+
+    /// How much a batch's mean loss counts: its sample count, or for dense tasks its labelled pixel count
+    /// (0 when every pixel is ignored — cross-entropy's mean is undefined there).
+    func lossWeight(_ target: Tensor, _ count: Int) throws -> Int {
+        guard kind.isDense else { return count }
+        return try (target .!= Double(loss.options.ignoreIndex)).sum().itemInt()
+    }
+
+    /// The batch on the device, float32, channels-last when configured.
+    func prepare(_ x: Tensor) throws -> Tensor {
+        var t = try x.to(options.device)
+        if t.dtype != .float32 { t = try t.to(.float32) }
+        if options.channelsLast && t.rank == 4 { t = try t.contiguous(.channelsLast) }
+        return t
+    }
+
+    func makeProgress(_ label: String, total: Int) -> Progress? {
+        if options.progress == false { return nil }
+        return Progress(label, total: Double(total), unit: "chips", interactive: options.progress == true ? true : nil)
+    }
+}

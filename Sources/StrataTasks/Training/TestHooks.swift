@@ -1,0 +1,15 @@
+import Foundation
+
+/// Test-only hooks, read from hidden environment variables (not user settings; nothing documents them to users).
+///
+/// `STRATA_TEST_KILL_AFTER_STEP=N`: the process sends itself SIGKILL right after optimizer step N (counted over the
+/// whole run, like a checkpoint's `step`), an abrupt death at a deterministic point mid-epoch — what the resume
+/// test (Tests/StrataCLITests/TrainResumeTests.swift) needs instead of a timer, which a loaded machine defeats.
+enum TestHooks {
+    static let killAfterStep: Int? =
+        ProcessInfo.processInfo.environment["STRATA_TEST_KILL_AFTER_STEP"].flatMap { Int($0) }
+
+    static func afterOptimizerStep(_ step: Int) {
+        if let n = killAfterStep, step == n { kill(getpid(), SIGKILL) }
+    }
+}
