@@ -35,3 +35,10 @@ test-kernels: setup
 .PHONY: test-consumer
 test-consumer: setup
 	@scripts/test-consumer
+
+# libFuzzer harnesses (Fuzz/, a package of its own): builds them with -sanitize=fuzzer,address, replays the committed
+# regression inputs, fuzzes each harness SECONDS seconds (one at a time; HARNESS= picks some), exits 1 on a crash.
+SECONDS ?= 60
+.PHONY: fuzz
+fuzz: setup
+	Fuzz/run $(SECONDS) $(HARNESS)

@@ -6,6 +6,6 @@
 
 extern "C" {
 
-int ct_get_deterministic(void) { return at::globalContext().deterministicAlgorithms() ? 1 : 0; }
+int ct_get_deterministic(void) { CT_TRY(0, { return at::globalContext().deterministicAlgorithms() ? 1 : 0; }) }
 
 }  // extern "C"

@@ -20,6 +20,7 @@ struct ct_arg {
 struct ct_stack_s {
   std::vector<ct_arg> args;
   std::vector<c10::IValue> results;
+  std::string push_error;  // a failed ct_push_* (out of memory); reported by the next ct_op_call
 };
 
 static c10::IValue coerce(c10::IValue v, const c10::Argument &arg) {
@@ -55,6 +56,17 @@ static c10::IValue coerce(c10::IValue v, const c10::Argument &arg) {
   return v;
 }
 
+// Pushes run `make` (which builds the IValue) under a guard; a failure is kept on the stack for ct_op_call.
+template <typename F> static void push(ct_stack s, const char *name, F make) {
+  try {
+    s->args.push_back({name ? name : "", make()});
+  } catch (const std::exception &e) {
+    if (s->push_error.empty()) s->push_error = std::string("pushing an argument failed: ") + e.what();
+  } catch (...) {
+    if (s->push_error.empty()) s->push_error = "pushing an argument failed";
+  }
+}
+
 extern "C" {
 
 ct_op ct_op_find(const char *name, const char *overload) {
@@ -64,42 +76,53 @@ ct_op ct_op_find(const char *name, const char *overload) {
   })
 }
 
-ct_stack ct_stack_new(void) { return new ct_stack_s(); }
+ct_stack ct_stack_new(void) { CT_TRY(nullptr, { return new ct_stack_s(); }) }
 void ct_stack_free(ct_stack s) { delete s; }
-void ct_stack_clear(ct_stack s) { s->args.clear(); s->results.clear(); }
 
-static void push(ct_stack s, const char *name, c10::IValue v) { s->args.push_back({name ? name : "", std::move(v)}); }
-
-void ct_push_tensor(ct_stack s, const char *name, ct_tensor t) { push(s, name, t ? c10::IValue(t->t) : c10::IValue()); }
-void ct_push_int(ct_stack s, const char *name, int64_t v) { push(s, name, c10::IValue(v)); }
-void ct_push_double(ct_stack s, const char *name, double v) { push(s, name, c10::IValue(v)); }
-void ct_push_bool(ct_stack s, const char *name, int v) { push(s, name, c10::IValue(v != 0)); }
-void ct_push_none(ct_stack s, const char *name) { push(s, name, c10::IValue()); }
-void ct_push_string(ct_stack s, const char *name, const char *v) { push(s, name, c10::IValue(std::string(v))); }
+void ct_push_tensor(ct_stack s, const char *name, ct_tensor t) {
+  push(s, name, [&] { return t ? c10::IValue(t->t) : c10::IValue(); });
+}
+void ct_push_int(ct_stack s, const char *name, int64_t v) { push(s, name, [&] { return c10::IValue(v); }); }
+void ct_push_double(ct_stack s, const char *name, double v) { push(s, name, [&] { return c10::IValue(v); }); }
+void ct_push_bool(ct_stack s, const char *name, int v) { push(s, name, [&] { return c10::IValue(v != 0); }); }
+void ct_push_none(ct_stack s, const char *name) { push(s, name, [&] { return c10::IValue(); }); }
+void ct_push_string(ct_stack s, const char *name, const char *v) {
+  push(s, name, [&] { return c10::IValue(std::string(v)); });
+}
 void ct_push_ints(ct_stack s, const char *name, const int64_t *v, int n) {
-  push(s, name, c10::IValue(c10::List<int64_t>(std::vector<int64_t>(v, v + n))));
+  push(s, name, [&] { return c10::IValue(c10::List<int64_t>(std::vector<int64_t>(v, v + n))); });
 }
 void ct_push_doubles(ct_stack s, const char *name, const double *v, int n) {
-  push(s, name, c10::IValue(c10::List<double>(std::vector<double>(v, v + n))));
+  push(s, name, [&] { return c10::IValue(c10::List<double>(std::vector<double>(v, v + n))); });
 }
 void ct_push_tensors(ct_stack s, const char *name, const ct_tensor *v, int n) {
-  c10::List<at::Tensor> list;
-  list.reserve(n);
-  for (int i = 0; i < n; i++) list.push_back(v[i]->t);
-  push(s, name, c10::IValue(list));
+  push(s, name, [&] {
+    c10::List<at::Tensor> list;
+    list.reserve(n);
+    for (int i = 0; i < n; i++) list.push_back(v[i]->t);
+    return c10::IValue(list);
+  });
 }
 void ct_push_opt_tensors(ct_stack s, const char *name, const ct_tensor *v, int n) {
-  c10::List<std::optional<at::Tensor>> list;
-  list.reserve(n);
-  for (int i = 0; i < n; i++) list.push_back(v[i] ? std::optional<at::Tensor>(v[i]->t) : std::nullopt);
-  push(s, name, c10::IValue(list));
+  push(s, name, [&] {
+    c10::List<std::optional<at::Tensor>> list;
+    list.reserve(n);
+    for (int i = 0; i < n; i++) list.push_back(v[i] ? std::optional<at::Tensor>(v[i]->t) : std::nullopt);
+    return c10::IValue(list);
+  });
 }
 void ct_push_device(ct_stack s, const char *name, int type, int index) {
-  push(s, name, c10::IValue(c10::Device(static_cast<c10::DeviceType>(type), index)));
+  push(s, name, [&] { return c10::IValue(c10::Device(static_cast<c10::DeviceType>(type), index)); });
 }
 
 int ct_op_call(ct_op op, ct_stack s) {
   CT_TRY(-1, {
+    if (!s->push_error.empty()) {
+      std::string msg = op->name + ": " + s->push_error;
+      s->push_error.clear();
+      s->args.clear();
+      throw std::runtime_error(msg);
+    }
     const auto &schema = op->handle.schema();
     const auto &formals = schema.arguments();
     size_t npos = 0;
@@ -155,26 +178,33 @@ int ct_op_call(ct_op op, ct_stack s) {
   })
 }
 
-int ct_result_count(ct_stack s) { return static_cast<int>(s->results.size()); }
+int ct_result_count(ct_stack s) { CT_TRY(0, { return static_cast<int>(s->results.size()); }) }
 int ct_result_kind(ct_stack s, int i) {
-  const auto &v = s->results.at(i);
-  if (v.isNone()) return CT_KIND_NONE;
-  if (v.isTensor()) return CT_KIND_TENSOR;
-  if (v.isInt()) return CT_KIND_INT;
-  if (v.isDouble()) return CT_KIND_DOUBLE;
-  if (v.isBool()) return CT_KIND_BOOL;
-  if (v.isTensorList()) return CT_KIND_TENSOR_LIST;
-  return CT_KIND_OTHER;
+  CT_TRY(-1, {
+    const auto &v = s->results.at(i);
+    if (v.isNone()) return CT_KIND_NONE;
+    if (v.isTensor()) return CT_KIND_TENSOR;
+    if (v.isInt()) return CT_KIND_INT;
+    if (v.isDouble()) return CT_KIND_DOUBLE;
+    if (v.isBool()) return CT_KIND_BOOL;
+    if (v.isTensorList()) return CT_KIND_TENSOR_LIST;
+    return CT_KIND_OTHER;
+  })
 }
-ct_tensor ct_result_tensor(ct_stack s, int i) { return ctorch::wrap(s->results.at(i).toTensor()); }
-int64_t ct_result_int(ct_stack s, int i) {
-  const auto &v = s->results.at(i);
-  return v.isBool() ? (v.toBool() ? 1 : 0) : v.toInt();
+ct_tensor ct_result_tensor(ct_stack s, int i) { CT_TRY(nullptr, { return ctorch::wrap(s->results.at(i).toTensor()); }) }
+int ct_result_int(ct_stack s, int i, int64_t *out) {
+  CT_TRY(-1, {
+    const auto &v = s->results.at(i);
+    *out = v.isBool() ? (v.toBool() ? 1 : 0) : v.toInt();
+    return 0;
+  })
 }
-double ct_result_double(ct_stack s, int i) { return s->results.at(i).toDouble(); }
-int ct_result_list_len(ct_stack s, int i) { return static_cast<int>(s->results.at(i).toTensorList().size()); }
+int ct_result_double(ct_stack s, int i, double *out) { CT_TRY(-1, { *out = s->results.at(i).toDouble(); return 0; }) }
+int ct_result_list_len(ct_stack s, int i) {
+  CT_TRY(-1, { return static_cast<int>(s->results.at(i).toTensorList().size()); })
+}
 ct_tensor ct_result_list_tensor(ct_stack s, int i, int j) {
-  return ctorch::wrap(s->results.at(i).toTensorList().get(j));
+  CT_TRY(nullptr, { return ctorch::wrap(s->results.at(i).toTensorList().get(j)); })
 }
 
 }  // extern "C"

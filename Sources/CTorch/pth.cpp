@@ -37,10 +37,20 @@ ct_tensor ct_zip_record(ct_zip z, const char *name) {
 
 struct ct_zip_writer_s {
   FILE *file = nullptr;
-  bool failed = false;
+  bool failed = false;   // a write came back short (disk full, I/O error)
+  bool discard = false;  // closing without finishing: the writer's remaining bytes go nowhere
   std::unique_ptr<caffe2::serialize::PyTorchStreamWriter> writer;
+  // PyTorchStreamWriter's destructor finishes the archive when nobody did, and throws (std::terminate, as
+  // destructors are noexcept) when an earlier write failed. So finish it here with the output discarded and the
+  // exception swallowed; writeEndOfFile marks the writer finalized even when it throws. Should a libtorch version
+  // not do so, the writer is leaked rather than destroyed (a few KB, only after a failed write).
   ~ct_zip_writer_s() {
-    writer.reset();
+    if (writer && !writer->finalized()) {
+      discard = true;
+      try { writer->writeEndOfFile(); } catch (...) {}
+      if (!writer->finalized()) (void)writer.release();
+    }
+    try { writer.reset(); } catch (...) {}
     if (file) fclose(file);
   }
 };
@@ -52,7 +62,7 @@ ct_zip_writer ct_zip_writer_open(const char *path) {
     if (!w->file) throw std::runtime_error(std::string("cannot create '") + path + "'");
     auto *raw = w.get();
     w->writer = std::make_unique<caffe2::serialize::PyTorchStreamWriter>([raw](const void *buf, size_t n) -> size_t {
-      if (n == 0) return 0;
+      if (n == 0 || raw->discard) return n;
       size_t done = fwrite(buf, 1, n, raw->file);
       if (done != n) raw->failed = true;
       return done;
@@ -63,6 +73,7 @@ ct_zip_writer ct_zip_writer_open(const char *path) {
 
 int ct_zip_write_record(ct_zip_writer w, const char *name, const void *data, size_t size) {
   CT_TRY(-1, {
+    if (w->failed) throw std::runtime_error("an earlier write failed (disk full?)");
     w->writer->writeRecord(name, data, size);
     return 0;
   })
@@ -70,6 +81,7 @@ int ct_zip_write_record(ct_zip_writer w, const char *name, const void *data, siz
 
 int ct_zip_write_tensor(ct_zip_writer w, const char *name, ct_tensor t) {
   CT_TRY(-1, {
+    if (w->failed) throw std::runtime_error("an earlier write failed (disk full?)");
     auto c = t->t.detach().to(at::kCPU).contiguous();
     w->writer->writeRecord(name, c.data_ptr(), c.nbytes());
     return 0;
@@ -89,6 +101,7 @@ int ct_zip_writer_finish(ct_zip_writer w) {
   })
 }
 
+// Never throws: the destructor above finishes or leaks the libtorch writer without letting an exception out.
 void ct_zip_writer_abort(ct_zip_writer w) { delete w; }
 
 }  // extern "C"

@@ -11,15 +11,17 @@ namespace ctorch {
 static thread_local std::string g_error;
 void set_error(const char *msg) { g_error = msg ? msg : ""; }
 void clear_error() { g_error.clear(); }
-}  // namespace ctorch
 
-using ctorch::wrap;
-
-static char *dup_string(const std::string &s) {
+char *dup_string(const std::string &s) {
   char *out = static_cast<char *>(malloc(s.size() + 1));
+  if (!out) throw std::bad_alloc();
   memcpy(out, s.c_str(), s.size() + 1);
   return out;
 }
+}  // namespace ctorch
+
+using ctorch::dup_string;
+using ctorch::wrap;
 
 extern "C" {
 
@@ -27,16 +29,16 @@ const char *ct_last_error(void) { return ctorch::g_error.c_str(); }
 void ct_free_string(char *s) { free(s); }
 
 void ct_free(ct_tensor t) { delete t; }
-ct_tensor ct_clone_handle(ct_tensor t) { return wrap(t->t); }
-int64_t ct_dim(ct_tensor t) { return t->t.defined() ? t->t.dim() : 0; }
+ct_tensor ct_clone_handle(ct_tensor t) { CT_TRY(nullptr, { return wrap(t->t); }) }
+int64_t ct_dim(ct_tensor t) { CT_TRY(0, { return t->t.defined() ? t->t.dim() : 0; }) }
 int ct_sizes(ct_tensor t, int64_t *out) {
   CT_TRY(-1, { auto s = t->t.sizes(); std::copy(s.begin(), s.end(), out); return 0; })
 }
 int ct_strides(ct_tensor t, int64_t *out) {
   CT_TRY(-1, { auto s = t->t.strides(); std::copy(s.begin(), s.end(), out); return 0; })
 }
-int64_t ct_numel(ct_tensor t) { return t->t.defined() ? t->t.numel() : 0; }
-int ct_dtype(ct_tensor t) { return static_cast<int>(t->t.scalar_type()); }
+int64_t ct_numel(ct_tensor t) { CT_TRY(0, { return t->t.defined() ? t->t.numel() : 0; }) }
+int ct_dtype(ct_tensor t) { CT_TRY(-1, { return static_cast<int>(t->t.scalar_type()); }) }
 int ct_device(ct_tensor t, int *type, int *index) {
   CT_TRY(-1, {
     auto d = t->t.device();
@@ -48,7 +50,7 @@ int ct_device(ct_tensor t, int *type, int *index) {
 int ct_is_contiguous(ct_tensor t, int memory_format) {
   CT_TRY(-1, { return t->t.is_contiguous(static_cast<c10::MemoryFormat>(memory_format)) ? 1 : 0; })
 }
-int ct_defined(ct_tensor t) { return t && t->t.defined() ? 1 : 0; }
+int ct_defined(ct_tensor t) { CT_TRY(0, { return t && t->t.defined() ? 1 : 0; }) }
 char *ct_to_string(ct_tensor t) {
   CT_TRY(nullptr, {
     std::ostringstream os;
@@ -76,18 +78,11 @@ ct_tensor ct_from_blob_borrow(void *data, const int64_t *shape, int ndim, int dt
   })
 }
 
-ct_tensor ct_empty(const int64_t *shape, int ndim, int dtype, int device_type, int device_index) {
-  CT_TRY(nullptr, {
-    auto opts = at::TensorOptions()
-                    .dtype(static_cast<at::ScalarType>(dtype))
-                    .device(c10::Device(static_cast<c10::DeviceType>(device_type), device_index));
-    return wrap(at::empty(dims(shape, ndim), opts));
-  })
-}
-
 void *ct_data_ptr(ct_tensor t) {
-  if (!t->t.defined() || !t->t.device().is_cpu()) return nullptr;
-  return t->t.data_ptr();
+  CT_TRY(nullptr, {
+    if (!t->t.defined() || !t->t.device().is_cpu()) return nullptr;
+    return t->t.data_ptr();
+  })
 }
 
 int ct_copy_to(ct_tensor t, void *dst, size_t nbytes) {
@@ -108,8 +103,8 @@ int ct_item_int(ct_tensor t, int64_t *out) { CT_TRY(-1, { *out = t->t.item<int64
 
 // ---- autograd ----------------------------------------------------------------------------------------------------
 int ct_set_requires_grad(ct_tensor t, int flag) { CT_TRY(-1, { t->t.set_requires_grad(flag != 0); return 0; }) }
-int ct_requires_grad(ct_tensor t) { return t->t.defined() && t->t.requires_grad() ? 1 : 0; }
-int ct_is_leaf(ct_tensor t) { return t->t.is_leaf() ? 1 : 0; }
+int ct_requires_grad(ct_tensor t) { CT_TRY(-1, { return t->t.defined() && t->t.requires_grad() ? 1 : 0; }) }
+int ct_is_leaf(ct_tensor t) { CT_TRY(-1, { return t->t.is_leaf() ? 1 : 0; }) }
 ct_tensor ct_grad(ct_tensor t) {
   CT_TRY(nullptr, {
     const auto &g = t->t.grad();
@@ -144,14 +139,16 @@ int ct_autograd_grad(const ct_tensor *outputs, int n_outputs, const ct_tensor *g
     return 0;
   })
 }
-int ct_grad_enabled(void) { return at::GradMode::is_enabled() ? 1 : 0; }
+int ct_grad_enabled(void) { CT_TRY(-1, { return at::GradMode::is_enabled() ? 1 : 0; }) }
 int ct_set_grad_enabled(int flag) {
-  int prev = at::GradMode::is_enabled() ? 1 : 0;
-  at::GradMode::set_enabled(flag != 0);
-  return prev;
+  CT_TRY(-1, {
+    int prev = at::GradMode::is_enabled() ? 1 : 0;
+    at::GradMode::set_enabled(flag != 0);
+    return prev;
+  })
 }
 struct ct_guard_s { c10::InferenceMode guard; };
-ct_guard ct_inference_mode_enter(void) { return new ct_guard_s(); }
+ct_guard ct_inference_mode_enter(void) { CT_TRY(nullptr, { return new ct_guard_s(); }) }
 void ct_inference_mode_exit(ct_guard g) { delete g; }
 int ct_retain_grad(ct_tensor t) { CT_TRY(-1, { t->t.retain_grad(); return 0; }) }
 

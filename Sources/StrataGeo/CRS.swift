@@ -218,6 +218,7 @@ extension CRS {
     /// covered (GDAL's `OCTTransformBounds`, which also handles the antimeridian). The time interval is kept.
     public func transform(_ bbox: BoundingBox, to target: CRS, densify: Int = 21) throws -> BoundingBox {
         if self == target { return bbox }
+        try Self.checkMagnitude([bbox.minX, bbox.minY, bbox.maxX, bbox.maxY], self)
         return try withTransformation(to: target) { ct in
             var x0 = 0.0, y0 = 0.0, x1 = 0.0, y1 = 0.0
             let (ok, log) = GDAL.capturing {
@@ -242,6 +243,7 @@ extension CRS {
         if points.isEmpty { return [] }
         if self == target { return points }
         var xs = points.map(\.x), ys = points.map(\.y)
+        try Self.checkMagnitude(xs + ys, self)
         var ok = [Int32](repeating: 0, count: points.count)
         try withTransformation(to: target) { ct in
             let (r, log) = GDAL.capturing { OCTTransformEx(ct, Int32(points.count), &xs, &ys, nil, &ok) }
@@ -252,6 +254,16 @@ extension CRS {
             }
         }
         return zip(xs, ys).map { ($0, $1) }
+    }
+
+    /// Largest coordinate magnitude transformed. No CRS's coordinates come near it; GDAL 3.6's Web Mercator → WGS 84
+    /// shortcut loops for hours on values like 1e300 from a corrupt geotransform (found by Fuzz/run geotiff).
+    static let maxCoordinate = 1e10
+
+    static func checkMagnitude(_ values: [Double], _ crs: CRS) throws {
+        guard let bad = values.first(where: { !$0.isFinite || abs($0) > maxCoordinate }) else { return }
+        throw GeoError("coordinate \(bad) in \(crs) is beyond ±\(maxCoordinate)",
+                       hint: "the file's georeference (geotransform or bounds) is corrupt")
     }
 
     /// Calls `body` with a coordinate transformation from `self` to `target` (created per call: OGR's

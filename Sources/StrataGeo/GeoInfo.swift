@@ -30,7 +30,9 @@ public enum GeoInfo {
         return String(format: "%.6g", v)
     }
     static func coord(_ v: Double, geographic: Bool) -> String {
-        geographic ? String(format: "%.6f", v) : (v == v.rounded() ? String(Int(v)) : String(format: "%.3f", v))
+        if geographic { return String(format: "%.6f", v) }
+        // Int(v) traps on infinities and beyond Int's range (a corrupt geotransform): those print with %g.
+        return v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(format: abs(v) < 1e15 ? "%.3f" : "%.6g", v)
     }
     static func box(_ b: BoundingBox, geographic: Bool) -> String {
         "[\([b.minX, b.minY, b.maxX, b.maxY].map { coord($0, geographic: geographic) }.joined(separator: ", "))] (minX, minY, maxX, maxY)"
@@ -60,10 +62,11 @@ public enum GeoInfo {
             lines.append("Georeference: none (pixel coordinates only)")
         }
         var structure: [String] = []
-        let image = Dictionary(uniqueKeysWithValues: GDAL.strings(GDALGetMetadata(r.handle, "IMAGE_STRUCTURE")).compactMap { item -> (String, String)? in
+        // A file may repeat a key (the first one wins; uniqueKeysWithValues would trap).
+        let image = Dictionary(GDAL.strings(GDALGetMetadata(r.handle, "IMAGE_STRUCTURE")).compactMap { item -> (String, String)? in
             guard let eq = item.firstIndex(of: "=") else { return nil }
             return (String(item[..<eq]), String(item[item.index(after: eq)...]))
-        })
+        }, uniquingKeysWith: { first, _ in first })
         if let b = r.bands.first {
             structure.append(b.blockHeight == 1 || b.blockWidth == r.width && b.blockHeight < r.height ? "strips of \(b.blockHeight) rows"
                              : "blocks \(b.blockWidth)×\(b.blockHeight)")

@@ -86,13 +86,14 @@ import Testing
             ($0 as? SafeTensorsError)?.message.contains("No such file") == true
         }
 
-        // torch.save pickles through the raw shim: libtorch's error, no crash.
-        #expect(ct_pickle_load_dict(garbage.path) == nil)
-        let msg = String(cString: ct_last_error())
-        #expect(!msg.isEmpty)
-        #expect(ct_pickle_load_dict(dir.appendingPathComponent("missing.pth").path) == nil)
-        #expect(String(cString: ct_last_error()).contains("cannot open"))
-        // A safetensors file is not a pickle either.
-        #expect(ct_pickle_load_dict(cut.path) == nil)
+        // torch.save archives through the main loader (libtorch's zip reader + Strata's pickle interpreter).
+        #expect { try TorchPickle.load(garbage.path) } throws: {
+            ($0 as? TorchError)?.message.contains("not a torch.save zip archive") == true
+        }
+        #expect { try TorchPickle.load(dir.appendingPathComponent("missing.pth").path) } throws: {
+            ($0 as? TorchError)?.message.contains("no file at") == true
+        }
+        // A safetensors file is not a torch.save archive either.
+        #expect(throws: TorchError.self) { try TorchPickle.load(cut.path) }
     }
 }

@@ -5,6 +5,7 @@ import StrataTensor
 //   strata-bench train-step [options]   (see TrainStep.swift)
 //   strata-bench memory [--steps N]     (see Probes.swift; MemoryTests)
 //   strata-bench determinism [--seed S] (see Probes.swift; NNDeterminismTests)
+//   strata-bench pth-save --path P      (see WriteFailureProbe.swift; WriteFailureTests)
 let args = CommandLine.arguments
 let command = args.count > 1 ? args[1] : ""
 let options = Options(args.dropFirst(2))
@@ -13,8 +14,9 @@ do {
     case "train-step": try trainStep(options)
     case "memory": try memoryProbe(options)
     case "determinism": try determinismProbe(options)
+    case "pth-save": try pthSaveProbe(options)
     default:
-        FileHandle.standardError.write(Data("usage: strata-bench train-step|memory|determinism [--option value …]\n".utf8))
+        FileHandle.standardError.write(Data("usage: strata-bench train-step|memory|determinism|pth-save [--option value …]\n".utf8))
         exit(2)
     }
 } catch {

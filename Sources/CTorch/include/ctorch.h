@@ -2,8 +2,10 @@
 //
 // Conventions (one pattern everywhere, so the Swift layer above stays small):
 //  * Opaque handles own libtorch objects; every handle returned to the caller must be freed with its `_free`.
-//  * No C++ exception ever crosses this boundary. A failing call returns NULL (handles) or -1 (status) and leaves
-//    a message in a thread-local buffer read by `ct_last_error()` on the same thread, right after the call.
+//  * No C++ exception ever crosses this boundary: every entry point runs inside a guard (CT_TRY) except those
+//    that cannot throw (`_free`, `_close`, `_abort`, `_exit`: destructors only; ct_last_error; ct_tune_malloc).
+//    A failing call returns NULL (handles) or -1 (status) and leaves a message in a thread-local buffer read by
+//    `ct_last_error()` on the same thread, right after the call.
 //  * Dtype codes are c10::ScalarType values (see CT_* below). Device type codes are c10::DeviceType values.
 //  * Most operators are reached through `ct_op_find` + `ct_op_call`: the c10 dispatcher called with a boxed
 //    argument stack, so every ATen operator (and its autograd) is available by schema name, with defaults and
@@ -21,7 +23,6 @@ extern "C" {
 typedef struct ct_tensor_s *ct_tensor;
 typedef struct ct_stack_s *ct_stack;
 typedef struct ct_op_s *ct_op;
-typedef struct ct_dict_s *ct_dict;
 typedef struct ct_guard_s *ct_guard;
 
 enum {
@@ -54,7 +55,6 @@ ct_tensor ct_from_blob_copy(const void *data, const int64_t *shape, int ndim, in
 typedef void (*ct_deleter)(void *ctx);
 // Borrows `data` without copying; `deleter(ctx)` runs when libtorch drops the storage (lifetime owner).
 ct_tensor ct_from_blob_borrow(void *data, const int64_t *shape, int ndim, int dtype, ct_deleter deleter, void *ctx);
-ct_tensor ct_empty(const int64_t *shape, int ndim, int dtype, int device_type, int device_index);
 void *ct_data_ptr(ct_tensor t);                   // NULL unless a CPU tensor
 int ct_copy_to(ct_tensor t, void *dst, size_t nbytes);  // any device/layout; dst receives contiguous data
 int ct_item_double(ct_tensor t, double *out);
@@ -64,7 +64,6 @@ int ct_item_int(ct_tensor t, int64_t *out);
 ct_op ct_op_find(const char *name, const char *overload);   // cached by the caller; never freed
 ct_stack ct_stack_new(void);
 void ct_stack_free(ct_stack s);
-void ct_stack_clear(ct_stack s);
 // `name` NULL: positional (positional arguments come first); otherwise matched to the schema by name.
 void ct_push_tensor(ct_stack s, const char *name, ct_tensor t);    // t NULL pushes None
 void ct_push_int(ct_stack s, const char *name, int64_t v);
@@ -79,11 +78,11 @@ void ct_push_opt_tensors(ct_stack s, const char *name, const ct_tensor *v, int n
 void ct_push_device(ct_stack s, const char *name, int type, int index);
 int ct_op_call(ct_op op, ct_stack s);             // on success the stack holds the results
 int ct_result_count(ct_stack s);
-int ct_result_kind(ct_stack s, int i);
+int ct_result_kind(ct_stack s, int i);            // CT_KIND_*, -1 when i is out of range
 ct_tensor ct_result_tensor(ct_stack s, int i);    // new handle
-int64_t ct_result_int(ct_stack s, int i);
-double ct_result_double(ct_stack s, int i);
-int ct_result_list_len(ct_stack s, int i);
+int ct_result_int(ct_stack s, int i, int64_t *out);   // an int or bool result; 0, or -1 when it is neither
+int ct_result_double(ct_stack s, int i, double *out);
+int ct_result_list_len(ct_stack s, int i);        // -1 when not a tensor list
 ct_tensor ct_result_list_tensor(ct_stack s, int i, int j);
 
 // ---- autograd ------------------------------------------------------------------------------------------------
@@ -107,30 +106,17 @@ int ct_copy_(ct_tensor dst, ct_tensor src);        // dst.copy_(src), under no-g
 int ct_set_data(ct_tensor t, ct_tensor src);       // t.set_data(src): swap the payload of a parameter
 
 // ---- runtime -------------------------------------------------------------------------------------------------
-void ct_set_num_threads(int n);
+void ct_set_num_threads(int n);                   // n < 1: error in ct_last_error(), nothing changes
 int ct_get_num_threads(void);
-void ct_set_num_interop_threads(int n);
 void ct_manual_seed(uint64_t seed);
 int ct_set_deterministic(int flag);
 int ct_cuda_is_available(void);
 int ct_cuda_device_count(void);
-void ct_cuda_manual_seed_all(uint64_t seed);
 int ct_cuda_synchronize(void);
 void ct_tune_malloc(size_t threshold_bytes);
 char *ct_version(void);                           // free with ct_free_string
 char *ct_build_config(void);
 char *ct_parallel_info(void);
-
-// ---- serialization -------------------------------------------------------------------------------------------
-// Loads a file written by Python's torch.save (zip + pickle) holding a dict of tensors (a state_dict), or a dict
-// whose nested dicts hold tensors (flattened with dotted keys).
-ct_dict ct_pickle_load_dict(const char *path);
-int ct_dict_len(ct_dict d);
-const char *ct_dict_key(ct_dict d, int i);         // owned by the dict
-ct_tensor ct_dict_tensor(ct_dict d, int i);        // new handle
-void ct_dict_free(ct_dict d);
-// Writes a dict of tensors in torch.save's zip format (readable by torch.load in Python).
-int ct_pickle_save_dict(const char *path, const char *const *keys, const ct_tensor *values, int n);
 
 #ifdef __cplusplus
 }

@@ -16,7 +16,9 @@ public struct ConfigTree: @unchecked Sendable {
 
     public init(yaml: String, source: String = "config") throws {
         let parsed: Any?
-        do { parsed = try Yams.load(yaml: yaml) } catch {
+        do { parsed = try Self.load(yaml) } catch let e as ConfigError {
+            throw ConfigError("\(source): \(e.message)")
+        } catch {
             throw ConfigError("\(source): not valid YAML: \(error)")
         }
         guard let map = parsed as? [String: Any] else {
@@ -34,23 +36,43 @@ public struct ConfigTree: @unchecked Sendable {
     }
 
     /// Sets `path` (dotted) to `value`, creating maps on the way. The value text is parsed as a YAML scalar or
-    /// flow collection (`5`, `1e-3`, `true`, `[B02, B03]`).
+    /// flow collection (`5`, `1e-3`, `true`, `[B02, B03]`). Throws when a part of the path is empty (`.`, `a..b`,
+    /// `a.`) or the value is not YAML.
     public mutating func set(_ path: String, yamlValue: String) throws {
+        let keys = try Self.keys(of: path, override: "\(path)=\(yamlValue)")
         let value: Any
-        do { value = try Yams.load(yaml: yamlValue) ?? NSNull() } catch {
+        do { value = try Self.load(yamlValue) ?? NSNull() } catch let e as ConfigError {
+            throw ConfigError("override \(path)=\(yamlValue): \(e.message)")
+        } catch {
             throw ConfigError("override \(path)=\(yamlValue): value is not valid YAML")
         }
-        set(path, value: value)
+        set(keys, value: value)
     }
 
+    /// Sets `path` (dotted) to `value`, creating maps on the way. Empty parts of the path are skipped, and a path
+    /// without any key changes nothing; `set(_:yamlValue:)` rejects such paths instead.
     public mutating func set(_ path: String, value: Any) {
-        func go(_ map: [String: Any], _ keys: ArraySlice<Substring>) -> [String: Any] {
+        set(path.split(separator: ".").map(String.init), value: value)
+    }
+
+    private mutating func set(_ keys: [String], value: Any) {
+        func go(_ map: [String: Any], _ keys: ArraySlice<String>) -> [String: Any] {
+            guard let k = keys.first else { return map }
             var m = map
-            let k = String(keys.first!)
             if keys.count == 1 { m[k] = value } else { m[k] = go(m[k] as? [String: Any] ?? [:], keys.dropFirst()) }
             return m
         }
-        root = go(root, path.split(separator: ".")[...])
+        root = go(root, keys[...])
+    }
+
+    /// The keys of a dotted override path, each non-empty.
+    static func keys(of path: String, override: String) throws -> [String] {
+        let keys = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard !keys.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) else {
+            throw ConfigError("override '\(override)': the key path '\(path)' has an empty part; "
+                              + "write section.key=value (e.g. trainer.epochs=5)")
+        }
+        return keys
     }
 
     /// Applies `key=value` overrides (from `--set` flags).
@@ -64,6 +86,30 @@ public struct ConfigTree: @unchecked Sendable {
     }
 
     public func reader() -> ConfigReader { ConfigReader(root, path: "") }
+
+    /// Most values a YAML text may expand to once aliases are resolved. Yams builds every alias as a copy, so a
+    /// few lines of anchors repeating anchors ("billion laughs") expand exponentially; configs hold hundreds.
+    static let maxValues = 100_000
+
+    /// `Yams.load`, after checking the expanded size (counted on the composed tree, stopping at the limit).
+    static func load(_ text: String) throws -> Any? {
+        guard let node = try Yams.compose(yaml: text) else { return nil }
+        var count = 0
+        var pending = [node]
+        while let n = pending.popLast() {
+            count += 1
+            guard count <= maxValues else {
+                throw ConfigError("the YAML expands to more than \(maxValues) values (anchors and aliases repeating "
+                                  + "each other?); a config holds a few hundred")
+            }
+            switch n {
+            case .mapping(let m): for (k, v) in m { pending.append(k); pending.append(v) }
+            case .sequence(let q): pending.append(contentsOf: q)
+            default: break
+            }
+        }
+        return node.any
+    }
 }
 
 /// Reads typed values out of one mapping of a `ConfigTree`, remembering which keys were read so that
@@ -122,7 +168,15 @@ public final class ConfigReader {
         let i: Int
         switch v {
         case let x as Int: i = x
-        case let x as Double where x == x.rounded(): i = Int(x)
+        case let x as Double where x.isFinite && x == x.rounded():
+            // Int(x) traps beyond Int's range (1e30); such a count or size is never meant.
+            guard let exact = Int(exactly: x) else {
+                let limit = x > 0 ? hi.map { " (maximum \($0))" } : lo.map { " (minimum \($0))" }
+                throw ConfigError("\(full(key)): \(x) is out of range for a whole number\(limit ?? "")")
+            }
+            i = exact
+        case let x as Double where !x.isFinite:
+            throw ConfigError("\(full(key)): expected a whole number, got \(x) (infinite or not a number)")
         default: throw ConfigError("\(full(key)): expected a whole number, got \(Self.show(v))")
         }
         if let lo, i < lo { throw ConfigError("\(full(key)): \(i) is too small (minimum \(lo))") }
@@ -166,7 +220,12 @@ public final class ConfigReader {
         guard let v = raw(key) else { return def }
         guard let a = v as? [Any] else { throw ConfigError("\(full(key)): expected a list of numbers, got \(Self.show(v))") }
         return try a.map { e in
-            if let d = e as? Double { return d }
+            if let d = e as? Double {
+                guard d.isFinite else {
+                    throw ConfigError("\(full(key)): list entries must be finite numbers, got \(d)")
+                }
+                return d
+            }
             if let i = e as? Int { return Double(i) }
             throw ConfigError("\(full(key)): list entries must be numbers, got \(Self.show(e))")
         }

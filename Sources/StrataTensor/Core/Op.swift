@@ -83,7 +83,7 @@ public final class Op: @unchecked Sendable {
 
     /// Calls the operator with positional then named arguments; missing ones take the schema's defaults.
     public func call(_ args: [Arg], named: KeyValuePairs<String, Arg> = [:]) throws -> [OpResult] {
-        let s = ct_stack_new()!
+        let s = try check(ct_stack_new(), name)
         defer { ct_stack_free(s) }
         for a in args { a.push(s, nil) }
         for (k, v) in named { k.withCString { v.push(s, $0) } }
@@ -92,14 +92,25 @@ public final class Op: @unchecked Sendable {
         var out: [OpResult] = []
         out.reserveCapacity(Int(n))
         for i in 0..<n {
-            switch Int32(ct_result_kind(s, i)) {
-            case Int32(CT_KIND_TENSOR): out.append(.tensor(Tensor(handle: ct_result_tensor(s, i))))
-            case Int32(CT_KIND_INT): out.append(.int(Int(ct_result_int(s, i))))
-            case Int32(CT_KIND_DOUBLE): out.append(.double(ct_result_double(s, i)))
-            case Int32(CT_KIND_BOOL): out.append(.bool(ct_result_int(s, i) != 0))
+            let kind = ct_result_kind(s, i)
+            switch kind {
+            case Int32(CT_KIND_TENSOR):
+                out.append(.tensor(Tensor(handle: try check(ct_result_tensor(s, i), name))))
+            case Int32(CT_KIND_INT), Int32(CT_KIND_BOOL):
+                var v: Int64 = 0
+                try check(ct_result_int(s, i, &v), name)
+                out.append(kind == Int32(CT_KIND_BOOL) ? .bool(v != 0) : .int(Int(v)))
+            case Int32(CT_KIND_DOUBLE):
+                var v = 0.0
+                try check(ct_result_double(s, i, &v), name)
+                out.append(.double(v))
             case Int32(CT_KIND_TENSOR_LIST):
                 let len = ct_result_list_len(s, i)
-                out.append(.tensors((0..<len).map { Tensor(handle: ct_result_list_tensor(s, i, $0)) }))
+                guard len >= 0 else { throw TorchError.last(name) }
+                out.append(.tensors(try (0..<len).map {
+                    Tensor(handle: try check(ct_result_list_tensor(s, i, $0), name))
+                }))
+            case -1: throw TorchError.last(name)
             default: out.append(.none)
             }
         }

@@ -140,6 +140,22 @@ public final class HDF5File: @unchecked Sendable {
         }
     }
 
+    /// True when the object at `objectPath` (default: the root group) has an attribute `name`. Prefer this to
+    /// `attributeNames` on untrusted files: listing builds libhdf5's attribute table, whose error path in
+    /// libhdf5 1.10 dereferences NULL on some corrupt files (found by Fuzz/run keras-h5); a lookup by name does not.
+    public func hasAttribute(_ name: String, of objectPath: String = "/") throws -> Bool {
+        try hdf5Locked {
+            strata_h5_quiet()
+            let o = try openObject(objectPath)
+            defer { H5Oclose(o) }
+            let r = H5Aexists(o, name)
+            guard r >= 0 else {
+                throw HDF5Error.last("HDF5: cannot look up attribute '\(name)' of \(objectPath) in \(path)")
+            }
+            return r > 0
+        }
+    }
+
     /// Reads attribute `name` of the object at `objectPath` (default: the root group).
     public func attribute(_ name: String, of objectPath: String = "/") throws -> HDF5Attribute {
         try hdf5Locked {
@@ -258,7 +274,12 @@ public final class HDF5File: @unchecked Sendable {
         guard rank >= 0 else { throw HDF5Error.last("HDF5: cannot get the rank") }
         var dims = [hsize_t](repeating: 0, count: Int(rank))
         if rank > 0 { H5Sget_simple_extent_dims(space, &dims, nil) }
-        return dims.map { Int($0) }
+        return try dims.map { d in
+            guard let v = Int(exactly: d), v <= 1 << 48 else {
+                throw HDF5Error("HDF5: dimension \(d) in \(path) is too large (corrupt file?)")
+            }
+            return v
+        }
     }
 
     /// The tensor dtype and libhdf5 memory type for a numeric file type (nil for strings, compounds, …).
@@ -324,12 +345,22 @@ public final class HDF5File: @unchecked Sendable {
         }
     }
 
+    /// Most values an attribute may hold (Keras's longest, `layer_names`, holds hundreds).
+    static let maxAttributeValues = 1 << 24
+
     private func readAttribute(_ a: hid_t, _ what: String) throws -> HDF5Attribute {
         let type = H5Aget_type(a), space = H5Aget_space(a)
         defer { H5Tclose(type); H5Sclose(space) }
         let isNull = H5Sget_simple_extent_type(space) == H5S_NULL
         let shape = isNull ? [0] : try spaceDims(space)
-        let n = shape.reduce(1, *)
+        // Attributes are small (stored in the object header); a corrupt file can claim any count.
+        let n = try shape.reduce(1) { acc, d in
+            let (p, overflow) = acc.multipliedReportingOverflow(by: d)
+            guard !overflow, p <= Self.maxAttributeValues else {
+                throw HDF5Error("HDF5: attribute \(what) in \(path) claims \(shape) values (corrupt file?)")
+            }
+            return p
+        }
         let scalar = shape.isEmpty
         switch H5Tget_class(type) {
         case H5T_STRING:
@@ -347,7 +378,12 @@ public final class HDF5File: @unchecked Sendable {
                 _ = strata_h5_reclaim(mem, space, &ptrs)
             } else {
                 let size = H5Tget_size(type)
-                var bytes = [UInt8](repeating: 0, count: max(1, n * size))
+                let (total, overflow) = n.multipliedReportingOverflow(by: size)
+                guard size > 0, !overflow, total <= Self.maxAttributeValues * 16 else {
+                    throw HDF5Error("HDF5: attribute \(what) in \(path) claims \(n) strings of \(size) bytes "
+                                    + "(corrupt file?)")
+                }
+                var bytes = [UInt8](repeating: 0, count: max(1, total))
                 guard H5Aread(a, type, &bytes) >= 0 else { throw HDF5Error.last("HDF5: cannot read \(what)") }
                 let spacePad = H5Tget_strpad(type) == H5T_STR_SPACEPAD
                 strings = (0..<n).map { i in

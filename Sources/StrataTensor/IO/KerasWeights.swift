@@ -22,9 +22,9 @@ public enum KerasWeights {
     /// `model.load_weights` pairs them with a model's layers.
     public static func read(_ path: String) throws -> [KerasLayerWeights] {
         let f = try HDF5File(path: path)
-        let topLevel = try f.attributeNames().contains("layer_names")
+        let topLevel = try f.hasAttribute("layer_names")
         let root = !topLevel && f.exists("/model_weights") ? "/model_weights" : "/"
-        guard try f.attributeNames(of: root).contains("layer_names"),
+        guard try f.hasAttribute("layer_names", of: root),
               let names = try f.attribute("layer_names", of: root).strings else {
             throw HDF5Error("Keras weights: \(path) has no 'layer_names' attribute; it is not a Keras HDF5 weights file")
         }

@@ -39,8 +39,16 @@ public enum NPY {
     public static func read(data: Data, source: String = "<data>") throws -> Tensor {
         let h = try header(data, source)
         let (dtype, elemSize, swap, widenFrom) = try elementType(h.descr, source)
-        let count = h.shape.reduce(1, *)
-        let bytes = count * elemSize
+        var count = 1
+        for d in h.shape + [elemSize] {
+            let (p, overflow) = count.multipliedReportingOverflow(by: d)
+            guard !overflow else {
+                throw FormatError(message: "NPY: \(source): shape \(h.shape) of '\(h.descr)' is too large to address")
+            }
+            count = p
+        }
+        let bytes = count
+        count = elemSize > 0 ? bytes / elemSize : 0
         guard data.count - h.dataOffset >= bytes else {
             throw FormatError(message: "NPY: \(source) is truncated: shape \(h.shape) of '\(h.descr)' needs \(bytes) bytes of data, the file has \(data.count - h.dataOffset)")
         }

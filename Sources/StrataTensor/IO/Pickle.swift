@@ -55,8 +55,11 @@ public enum TorchPickle {
             guard let dtype = storageDType(type) else {
                 throw TorchError("TorchPickle.load('\(path)'): unsupported storage type \(type)")
             }
+            let (n, overflow) = numel.multipliedReportingOverflow(by: dtype.byteSize)
+            guard numel >= 0, !overflow else {
+                throw TorchError("TorchPickle.load('\(path)'): storage \(key) claims \(numel) elements")
+            }
             let bytes = try record("data/\(key)")
-            let n = numel * dtype.byteSize
             guard bytes.count >= n else {
                 throw TorchError("TorchPickle.load('\(path)'): storage \(key) has \(bytes.count) bytes, expected \(n)")
             }
