@@ -19,8 +19,8 @@ import Testing
     }
 
     /// Outputs are ~O(1) logits of a 3-layer float32 network; kernels may sum in another order than PyTorch's, so
-    /// agreement is asked to 1e-4 of the output's largest magnitude (a wrong or skipped tensor moves them by ≥ 1e-2;
-    /// `brokenVariantFailsTheTolerance`).
+    /// agreement is asked to 1e-4 of the output's largest magnitude (`make test-kernels` saw at most 7e-8; a wrong
+    /// or skipped tensor moves them by ≥ 1e-2, `brokenVariantFailsTheTolerance`).
     static let parity = Parity("PretrainedWeights", rtol: 1e-4)
 
     static func expectClose(_ got: Tensor, _ want: Tensor, _ what: String) throws {
