@@ -6,6 +6,12 @@ import StrataTestSupport
 
 /// EfficientNet-B0/B4 feature stems against torchvision (fixture: scripts/fixtures/efficientnet.py).
 @Suite struct EfficientNetTests {
+    /// Every stage output against torchvision's, relative to that output's largest magnitude: float32 with another
+    /// summation order (oneDNN vs PyTorch's kernels, AVX2 vs AVX-512) moves results by ~1e-6 relative
+    /// (`make test-kernels` saw at most 4.8e-7); a wrong padding, SE width, residual, BN eps or a transposed
+    /// depthwise kernel moves them by far more (`brokenVariantFailsTheTolerance`: 0.18).
+    static let parity = Parity("EfficientNet", rtol: 1e-4)
+
     /// efficientnet.py `CASES`: variant, children kept, input side, first stored stage, seed.
     static let cases: [String: (EfficientNet.Variant, Int, Int, Int, UInt64)] = [
         "b0": (.b0, 4, 24, 0, 1234), "b4": (.b4, 4, 24, 0, 4321), "b0full": (.b0, 9, 32, 4, 777),
@@ -51,29 +57,52 @@ import StrataTestSupport
         try model.load(stateDict: sd)
     }
 
-    /// Every stage output equals torchvision's to 1e-4 of that output's largest magnitude: float32 with another
-    /// summation order (oneDNN vs PyTorch's kernels, AVX2 vs AVX-512) moves results by ~1e-6 relative; a wrong
-    /// padding, SE width, residual or BN eps moves them by far more than 1e-2.
-    @Test(arguments: ["b0", "b4", "b0full"])
-    func featuresMatchTorchvision(_ name: String) throws {
-        let fixture = try SafeTensors.load(SharedData.fixtures("StrataModelsTests")
-            .appendingPathComponent("efficientnet_parity.safetensors").path)
-        let (variant, stages, side, first, seed) = Self.cases[name]!
+    /// One fixture case: the model with efficientnet.py's weights (`tweak` edits its state dict first) and its
+    /// stage outputs on the case's input.
+    static func stageOutputs(_ name: String, tweak: (inout StateDict) throws -> Void = { _ in })
+        throws -> (model: EfficientNet, maps: [Tensor])
+    {
+        let (variant, stages, side, _, seed) = Self.cases[name]!
         let model = try EfficientNet(variant, stages: stages)
-        #expect(try model.stateDict().count == fixture["\(name).count"]!.itemInt())
         var rng = SplitMix64(state: seed)
         try Self.fill(model, &rng)
+        var sd = try model.stateDict()
+        try tweak(&sd)
+        try model.load(stateDict: sd)
         model.eval()
         let x = try Tensor(rng.uniform(2 * 3 * side * side).map { Float($0 * 1.7) }, shape: [2, 3, side, side])
-        let maps = try Torch.noGrad { try model.features(x) }
+        return (model, try Torch.noGrad { try model.features(x) })
+    }
+
+    static func fixture() throws -> [String: Tensor] {
+        try SafeTensors.load(SharedData.fixtures("StrataModelsTests")
+            .appendingPathComponent("efficientnet_parity.safetensors").path)
+    }
+
+    /// Every stored stage output equals torchvision's within `parity`.
+    @Test(arguments: ["b0", "b4", "b0full"])
+    func featuresMatchTorchvision(_ name: String) throws {
+        let fixture = try Self.fixture()
+        let (_, stages, _, first, _) = Self.cases[name]!
+        let (model, maps) = try Self.stageOutputs(name)
+        #expect(try model.stateDict().count == fixture["\(name).count"]!.itemInt())
         #expect(maps.count == stages)
         for (i, y) in maps.enumerated() where i >= first {
             let ref = fixture["\(name).stage\(i)"]!
             #expect(y.shape == ref.shape)
-            let scale = try ref.abs().max().item()
-            let diff = try (y - ref).abs().max().item()
-            #expect(diff <= 1e-4 * scale, "\(name) stage \(i): max |Δ| \(diff) vs scale \(scale)")
+            #expect(Self.parity.passes(try ModelFixtures.relativeDiff(y, ref), "\(name) stage \(i)"))
         }
+    }
+
+    /// The tolerance catches a real porting mistake: B0's stage-1 depthwise kernel with its spatial axes swapped
+    /// (a 3×3 kernel read in the wrong layout), checked on the last stage.
+    @Test func brokenVariantFailsTheTolerance() throws {
+        let key = "1.0.block.0.0.weight"
+        let (_, maps) = try Self.stageOutputs("b0") { sd in
+            sd[key] = try #require(sd[key]).transpose(-1, -2).contiguous()
+        }
+        let rel = try ModelFixtures.relativeDiff(maps[3], try #require(try Self.fixture()["b0.stage3"]))
+        #expect(Self.parity.catches(rel, "b0 stage 3 with transposed depthwise \(key)"))
     }
 
     @Test func widthsDepthsAndNamesFollowTorchvision() throws {

@@ -19,11 +19,25 @@ import Testing
     }
 
     /// Outputs are ~O(1) logits of a 3-layer float32 network; kernels may sum in another order than PyTorch's, so
-    /// agreement is asked to 1e-4 of the output's largest magnitude (a wrong or skipped tensor moves them by ≥ 1e-2).
+    /// agreement is asked to 1e-4 of the output's largest magnitude (`make test-kernels` saw at most 7e-8; a wrong
+    /// or skipped tensor moves them by ≥ 1e-2, `brokenVariantFailsTheTolerance`).
+    static let parity = Parity("PretrainedWeights", rtol: 1e-4)
+
     static func expectClose(_ got: Tensor, _ want: Tensor, _ what: String) throws {
-        let scale = max(try ModelFixtures.maxAbs(want), 1e-6)
-        let diff = try ModelFixtures.maxAbsDiff(got, want)
-        #expect(diff <= 1e-4 * scale, "\(what): max |Δ| = \(diff) on outputs up to \(scale)")
+        #expect(parity.passes(try ModelFixtures.relativeDiff(got, want), what))
+    }
+
+    /// The tolerance catches a real loading mistake: the first convolution's kernels with their spatial axes
+    /// swapped after loading `tiny.pth`.
+    @Test func brokenVariantFailsTheTolerance() throws {
+        let e = try Self.expected()
+        let model = try Self.tiny()
+        _ = try PretrainedWeights.load(Self.fixture("tiny.pth"), into: model)
+        var sd = try model.stateDict()
+        sd["features.0.weight"] = try #require(sd["features.0.weight"]).transpose(-1, -2).contiguous()
+        try model.load(stateDict: sd)
+        let rel = try ModelFixtures.relativeDiff(try Self.output(model, e["x3"]!), e["y3"]!)
+        #expect(Self.parity.catches(rel, "tiny.pth with transposed features.0 kernel"))
     }
 
     static func output(_ model: Module, _ x: Tensor) throws -> Tensor {
