@@ -37,4 +37,12 @@ import Testing
         let t = try ConfigTree(yaml: "a: &b [1, 2]\nc: *b\n")
         #expect(t.root["c"] as? [Int] == [1, 2])
     }
+
+    /// Yams force-unwraps mapping keys as strings: a list, mapping or alias as a key is refused first.
+    @Test func nonScalarKeysAreErrors() throws {
+        for text in ["? [a, b]\n: 1\n", "? {x: 1}\n: 2\n"] {
+            let e = #expect(throws: ConfigError.self, "\(text)") { try ConfigTree(yaml: text) }
+            #expect(e?.message.contains("must be a plain name") == true, "\(text)")
+        }
+    }
 }

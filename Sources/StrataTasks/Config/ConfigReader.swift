@@ -103,7 +103,17 @@ public struct ConfigTree: @unchecked Sendable {
                                   + "each other?); a config holds a few hundred")
             }
             switch n {
-            case .mapping(let m): for (k, v) in m { pending.append(k); pending.append(v) }
+            case .mapping(let m):
+                for (k, v) in m {
+                    // Yams turns a mapping into a dictionary by force-unwrapping each key as a string: a key
+                    // that is itself a list, mapping or alias (`? [a, b]: 1`) would trap, so refuse it here.
+                    guard case .scalar = k else {
+                        throw ConfigError("a YAML key must be a plain name, not a list, mapping or alias "
+                                          + "(line \(k.mark?.line ?? 0)); config keys are words like `epochs`")
+                    }
+                    pending.append(k)
+                    pending.append(v)
+                }
             case .sequence(let q): pending.append(contentsOf: q)
             default: break
             }
