@@ -42,7 +42,9 @@ import Testing
     }
 
     /// Keras HDF5 inputs: libhdf5 1.10 crashes listing the attributes of some corrupt files, so the reader looks
-    /// `layer_names` up by name; each input must be an `HDF5Error`, as in the harness.
+    /// `layer_names` up by name, and it uses freed memory in `H5Aexists` on others
+    /// (`libhdf5-h5aexists-uaf.h5`), so `KerasWeights.read` parses in a child process; each input must be an
+    /// `HDF5Error`, as in the harness.
     @Test func kerasH5InputsAreErrors() throws {
         let small = SharedData.fixtures("StrataTensorTests").appendingPathComponent("hdf5_small.h5")
         let fixture = try HDF5File(path: small.path)

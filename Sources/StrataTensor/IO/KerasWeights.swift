@@ -1,3 +1,4 @@
+import Foundation
 /// One Keras layer's weights from an HDF5 weights file, in the file's own order (`weight_names`).
 public struct KerasLayerWeights: Sendable {
     /// The layer name as stored (`conv2d_5`).
@@ -20,7 +21,31 @@ public struct KerasLayerWeights: Sendable {
 public enum KerasWeights {
     /// The layers that have weights, in the file's `layer_names` order: Keras's topological order, which is how
     /// `model.load_weights` pairs them with a model's layers.
-    public static func read(_ path: String) throws -> [KerasLayerWeights] {
+    ///
+    /// The file is parsed in a child process (`IsolatedProcess`): weights files come from the internet, and libhdf5
+    /// can crash on corrupt ones (a use-after-free in `H5Aexists`, found by `make fuzz`); here that becomes an error
+    /// naming the file instead of ending the caller's process.
+    public static func read(_ path: String) throws -> [KerasLayerWeights] { try read(path, childEnvironment: [:]) }
+
+    static func read(_ path: String, childEnvironment: [String: String], timeout: Double? = nil) throws
+        -> [KerasLayerWeights] {
+        guard IsolatedProcess.available else { return try readInProcess(path) }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw HDF5Error("Keras weights: cannot read \(path): no such readable file")
+        }
+        let result: String
+        do {
+            result = try IsolatedProcess.run(.kerasWeights, input: path, what: "the Keras weights \(path)",
+                                             extraEnvironment: childEnvironment, timeout: timeout)
+        } catch let e as IsolatedProcess.Failure {
+            throw HDF5Error(e.message)
+        }
+        defer { unlink(result) }
+        return try readIsolatedResult(result, source: path)
+    }
+
+    /// `read` in the calling process (what the child runs). A corrupt file can crash libhdf5 here.
+    public static func readInProcess(_ path: String) throws -> [KerasLayerWeights] {
         let f = try HDF5File(path: path)
         let topLevel = try f.hasAttribute("layer_names")
         let root = !topLevel && f.exists("/model_weights") ? "/model_weights" : "/"
@@ -44,5 +69,39 @@ public enum KerasWeights {
             out.append(KerasLayerWeights(name: layer, weights: weights))
         }
         return out
+    }
+
+    // MARK: the child's result file
+
+    /// The child's result: a safetensors file with tensors named `<layer index>/<weight index>` in file order and
+    /// the layer and weight names as JSON in its metadata (`keras_layers`: `[[layer, [weight, …]], …]`).
+    static func writeIsolatedResult(_ layers: [KerasLayerWeights], to path: String) throws {
+        var tensors: [(String, Tensor)] = []
+        var names: [[Any]] = []
+        for (i, layer) in layers.enumerated() {
+            names.append([layer.name, layer.weights.map(\.name)])
+            for (j, w) in layer.weights.enumerated() { tensors.append(("\(i)/\(j)", w.tensor)) }
+        }
+        let json = try JSONSerialization.data(withJSONObject: names)
+        try SafeTensors.save(tensors, metadata: ["keras_layers": String(decoding: json, as: UTF8.self)], to: path)
+    }
+
+    static func readIsolatedResult(_ path: String, source: String) throws -> [KerasLayerWeights] {
+        let contents = try SafeTensors.read(path)
+        guard let text = contents.metadata["keras_layers"],
+              let names = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[Any]] else {
+            throw HDF5Error("Keras weights: the reader of \(source) returned no layer list")
+        }
+        return try names.enumerated().map { i, entry in
+            guard entry.count == 2, let layer = entry[0] as? String, let weights = entry[1] as? [String] else {
+                throw HDF5Error("Keras weights: malformed layer list from the reader of \(source)")
+            }
+            return KerasLayerWeights(name: layer, weights: try weights.enumerated().map { j, name in
+                guard let t = contents.tensors["\(i)/\(j)"] else {
+                    throw HDF5Error("Keras weights: the reader of \(source) lost \(layer)/\(name)")
+                }
+                return (name, t)
+            })
+        }
     }
 }
