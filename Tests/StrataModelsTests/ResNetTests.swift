@@ -174,14 +174,18 @@ import Testing
         }
     }
 
-    /// RGB (ImageNet-layout) weights load into a 13-band, 7-class model: conv1 adapted, fc skipped, rest exact.
+    /// RGB (ImageNet-layout) weights load into a 13-band, 7-class model through the one weight loader
+    /// (`PretrainedWeights`): conv1 adapted, the 1000-class head reported as another shape and kept, rest exact.
     @Test func loadsRGBWeightsIntoMultispectralModel() throws {
         let rgb = try ResNet(.resnet18, inChannels: 3, numClasses: 1000)
         let sd = try rgb.stateDict()
         let model = try ResNet(.resnet18, inChannels: 13, numClasses: 7)
         let fcBefore = try model.fc!.weight.floats()
-        let report = try model.loadPretrained(sd)
-        #expect(report == PretrainedLoadReport(adaptedFirstConvFrom: 3, skippedClassifier: true))
+        let report = try PretrainedWeights.load(WeightFile(stateDict: sd), into: model,
+                                                options: .init(allowPartial: true, adaptFirstConv: true))
+        #expect(report.adapted == ["conv1.weight: 3 → 13 bands (cycle)"])
+        #expect(report.mismatched.count == 2 && report.mismatched.allSatisfy { $0.hasPrefix("fc.") })
+        #expect(report.missing.isEmpty && report.unexpected.isEmpty)
         #expect(try ModelFixtures.maxAbsDiff(model.conv1.weight, FirstConv.adapt(rgb.conv1.weight, toBands: 13)) == 0)
         #expect(try ModelFixtures.maxAbsDiff(model.layer4[1].child("conv2").map { ($0 as! Conv2d).weight }!,
                                              rgb.layer4[1].child("conv2").map { ($0 as! Conv2d).weight }!) == 0)
@@ -190,13 +194,11 @@ import Testing
         // Wrong architecture: one clear error listing what differs, and the model is left untouched.
         let r50 = try ResNet(.resnet50, inChannels: 3, numClasses: 1000).stateDict()
         let before = try model.conv1.weight.floats()
-        #expect(throws: (any Error).self) { try model.loadPretrained(r50) }
-        #expect(try model.conv1.weight.floats() == before)
-        do {
-            try model.loadPretrained(r50)
-        } catch {
-            #expect("\(error)".contains("conv3"))
+        let e = try #require(throws: ModelError.self) {
+            try PretrainedWeights.load(WeightFile(stateDict: r50), into: model, options: .init(adaptFirstConv: true))
         }
+        #expect("\(e)".contains("conv3") && "\(e)".contains("weights_partial"), "\(e)")
+        #expect(try model.conv1.weight.floats() == before)
     }
 
     @Test func wrongInputIsAClearError() throws {

@@ -18,6 +18,7 @@ public struct WeightFile {
         case safetensors = "safetensors"
         case strataWeights = "Strata model weights"
         case strataCheckpoint = "Strata training checkpoint"
+        case inMemory = "state dict in memory"
     }
 
     public let path: String
@@ -114,5 +115,13 @@ public struct WeightFile {
         throw ModelError("\(path) is not a weights file Strata reads: neither a torch.save archive (.pth, .pt, "
                          + ".ckpt: a zip) nor safetensors (it starts with bytes \(shown)); convert it with PyTorch: "
                          + "torch.save(state_dict, 'weights.pth')")
+    }
+}
+
+extension WeightFile {
+    /// A state dict already in memory (another model's `stateDict()`), to load with `PretrainedWeights.load` like a
+    /// file; `name` stands for the path in reports and errors.
+    public init(stateDict: StateDict, name: String = "<state dict>") {
+        self.init(path: name, format: .inMemory, stateDict: stateDict, detail: nil)
     }
 }

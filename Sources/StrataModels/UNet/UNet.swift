@@ -81,7 +81,7 @@ public final class UNetDecoder: Module {
 /// upsampling): `encoder.*` holds torchvision's ResNet names without `fc` (`encoder.conv1.weight`,
 /// `encoder.layer1.0.conv1.weight`, …), `decoder.blocks.N.conv{1,2}.{0,1}.*` the decoder and
 /// `segmentation_head.0.{weight,bias}` the final conv3×3 to the classes. An smp state dict therefore loads as is,
-/// and torchvision/TorchGeo ResNet weights load into the encoder with `encoder.loadPretrained`.
+/// and torchvision/TorchGeo ResNet weights load into the encoder with `PretrainedWeights.load` (it finds the `encoder.` scope).
 ///
 /// Input `[N, bands, H, W]` → logits `[N, classes, H, W]`. Use sizes that are multiples of 32: every decoder step
 /// is then an exact ×2 nearest upsampling, as in every smp version. Other sizes also run (each step resizes to
