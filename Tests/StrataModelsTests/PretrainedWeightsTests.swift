@@ -61,7 +61,7 @@ import Testing
         ("tiny.pth", nil, false), ("tiny_lightning.ckpt", "state_dict.model.", true),
         ("tiny_ddp.pth", "module.", false), ("tiny_nested.pth", "model.", true),
         ("tiny_state_dict.pt", "state_dict.", false), ("tiny_script.pth", "net.", false),
-        ("tiny.safetensors", nil, false),
+        ("tiny_dictsubclass.pth", "state_dict.", false), ("tiny.safetensors", nil, false),
     ] as [(String, String?, Bool)])
     func everyLayoutLoadsAndComputesLikePyTorch(_ name: String, _ prefix: String?, _ hasTrainingState: Bool) throws {
         let e = try Self.expected()

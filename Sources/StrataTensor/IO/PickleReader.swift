@@ -73,7 +73,7 @@ final class PyDict {
 
 /// A small pickle interpreter (protocols 2–5) for the `data.pkl` of `torch.save` archives. It rebuilds tensors
 /// from the archive's storage records (`torch._utils._rebuild_tensor_v2`, `_rebuild_parameter`), treats
-/// `collections.OrderedDict` as a dict, and leaves other classes as opaque objects. It never executes code.
+/// `collections.OrderedDict` and dict subclasses (instances that receive dict items) as dicts, and leaves other classes as opaque objects. It never executes code.
 /// Malformed input is a thrown `TorchError`: lengths are checked against the data, containers nest at most
 /// `maxDepth` levels (deeper values would overflow the stack when walked or freed), cycles are refused.
 struct PickleMachine {
@@ -185,8 +185,15 @@ struct PickleMachine {
         }
         return l
     }
-    /// The dict on top of the stack, to be filled.
-    func openDict(_ what: String) throws -> PyDict {
+    /// The dict on top of the stack, to be filled. An instance of another class that gets dict items is a dict
+    /// subclass (`collections.defaultdict`, Lightning's `AttributeDict`, `addict.Dict`: pickled as the class call
+    /// then SETITEMS): it becomes a plain dict of those items, as its class adds no tensors.
+    mutating func openDict(_ what: String) throws -> PyDict {
+        if case .object = try top(), let last = stack.indices.last {
+            let d = PyDict()
+            d.depth = max(d.depth, stack[last].depth)
+            stack[last] = Item(value: .dict(d), depth: stack[last].depth)
+        }
         guard case .dict(let d) = try top() else { throw fail("\(what) on a \(try top().typeName)") }
         guard !d.sealed else {
             throw fail("\(what) on a dict that is already nested (cyclic pickles are not supported)")
