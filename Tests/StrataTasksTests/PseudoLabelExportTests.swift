@@ -70,6 +70,25 @@ struct PseudoLabelExportTests {
             let image = try Raster(path: dir.appendingPathComponent("second/im1/\(name)").path)
             #expect(image.bandCount == 3 && image.width == 96)
         }
+
+        // The copies read back through the datasets: ClearSCD's encoding and SECOND's, same pixels as the maps.
+        let hi = try HiUCD(root: dir.appendingPathComponent("hiucd").path)
+        let second = try SECOND(root: dir.appendingPathComponent("second").path)
+        #expect(hi.count == s.tiles && second.count == s.tiles)
+        let first = try hi.sample(at: 0)
+        let parts = first.id.split(separator: "_")
+        let row = Int(parts[1])!, col = Int(parts[2])!
+        func window(_ t: Tensor) throws -> Tensor {
+            try t.narrow(dim: 0, start: row, length: 96).narrow(dim: 1, start: col, length: 96)
+        }
+        let hiCode = try window(a1).toArray(Int64.self).map { v -> Int64 in
+            SpectralPseudoLabels.LandClass(rawValue: Int(v)).map { Int64(SCDLabelFormats.hiUCDCode($0)) - 1 } ?? 9
+        }
+        #expect(try first.semanticA!.toArray(Int64.self) == hiCode)
+        #expect(try first.change.equal(window(ac)))
+        let sec = try second.sample(at: 0)
+        #expect(sec.id == first.id)
+        #expect(try sec.change.toArray(Int64.self) == window(ac).toArray(Int64.self).map { $0 == 1 ? 1 : 0 })
     }
 
     @Test func clearErrors() throws {
