@@ -7,7 +7,8 @@ public struct ChipBatch: Sendable {
     public let index: Int
     /// `[B, C, H, W]`.
     public var image: Tensor
-    /// `[B]` int64 class indices (`.classification`) or `[B, K]` float32 multi-hot vectors (`.multilabel`).
+    /// `[B]` int64 class indices (`.classification`), `[B, K]` float32 multi-hot vectors (`.multilabel`) or the
+    /// `[B, H, W]` int64 change masks (`.change`).
     public var label: Tensor
     /// `[B, H, W]` or `[B, K, H, W]` when the dataset has masks.
     public var mask: Tensor?
@@ -89,8 +90,17 @@ public struct ChipBatch: Sendable {
                 v += s.label.multiHot(classCount: classCount)
             }
             label = try Tensor(v, shape: [samples.count, classCount])
+        case .change:
+            // The change mask is the label (`[B, H, W]` int64; pairs stacked on channels, see `ChangePairChips`).
+            label = try Tensor.stack(try samples.map { s in
+                guard let m = s.mask, Array(m.shape) == Array(shape.suffix(2)) else {
+                    throw DatasetError(.inconsistent, "batch \(index): change chip \(s.id) needs a change mask of its "
+                        + "image's size \(Array(shape.suffix(2)))")
+                }
+                return try m.to(.int64)
+            })
         default:
-            throw DatasetError(.invalidArgument, "batch \(index): chip datasets carry classification or multi-label labels, not \(task.rawValue)")
+            throw DatasetError(.invalidArgument, "batch \(index): chip datasets carry classification, multi-label or change labels, not \(task.rawValue)")
         }
 
         var mask: Tensor? = nil

@@ -8,6 +8,12 @@ import StrataTensor
 /// | `resnet18`, `resnet34`, `resnet50` | torchvision `ResNet` | `[N, bands, H, W]`, any size ≥ 32 |
 /// | `resnet11-3d` | DF4LCZ `ResNet11_3D` | `[N, bands, H, W]` as a 1-channel volume (32×32×10 in DF4LCZ) |
 /// | `unet-resnet18`, `unet-resnet34`, `unet-resnet50` | `UNet` (smp layout) | `[N, bands, H, W]`, H and W multiples of 32 |
+/// | `fc-ef`, `fc-siam-conc`, `fc-siam-diff` | `FCSiam` (Daudt 2018 as TorchGeo, smp names) | two dates `[N, 2·bands, H, W]`, multiples of 32 |
+/// | `tinycd` | `TinyCD` (original checkpoint names) | two RGB dates `[N, 6, H, W]`, multiples of 8 |
+///
+/// Change models (task `.change`) read the card as one date's bands (`inChannels = C`, the input is `2C`) and the
+/// change map's class names (`["no change", "change"]`: one logit; K ≥ 3 names: K logits, see
+/// `ModelCard.changeOutputs`); `extra["encoder"]` picks the FC networks' ResNet (`resnet18`/`34`/`50`, default 34).
 ///
 /// Models are built from a `ModelCard` (`make(card:)`): the card says the architecture, the task, the bands and the
 /// classes, so a builder can read whatever it needs (an image-pair model its two inputs, an embedding model its
@@ -60,6 +66,22 @@ public enum ModelRegistry {
         },
         Entry(name: "unet-resnet50", task: .segmentation, summary: "UNet, ResNet-50 encoder, smp parameter names") {
             try UNet(encoder: .resnet50, inChannels: $0.inChannels, numClasses: $0.numClasses)
+        },
+        Entry(name: "fc-ef", task: .change, summary: "FC-EF: early-fusion UNet (TorchGeo 'unet' change model), smp names") {
+            try FCSiam(.early, card: $0)
+        },
+        Entry(name: "fc-siam-conc", task: .change, summary: "FC-Siam-conc (TorchGeo FCSiamConc), smp names") {
+            try FCSiam(.concatenation, card: $0)
+        },
+        Entry(name: "fc-siam-diff", task: .change, summary: "FC-Siam-diff (TorchGeo FCSiamDiff), smp names") {
+            try FCSiam(.difference, card: $0)
+        },
+        Entry(name: "tinycd", task: .change, summary: "TinyCD (EfficientNet-B4 stem), original checkpoint names") {
+            guard $0.inChannels == 3, try $0.changeOutputs() == 1 else {
+                throw ModelError("tinycd takes RGB pairs (3 bands per date) and gives one change logit (class names "
+                    + "[no change, change]); the card has \($0.inChannels) bands and \($0.numClasses) classes")
+            }
+            return try TinyCD()
         },
     ]
 
