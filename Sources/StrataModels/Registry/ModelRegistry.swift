@@ -83,6 +83,21 @@ public enum ModelRegistry {
             }
             return try TinyCD()
         },
+        Entry(name: "fpn-efficientnet-b0", task: .segmentation,
+              summary: "FPN, EfficientNet-B0 encoder, smp / efficientnet-pytorch parameter names") {
+            try FPN(encoder: .b0, inChannels: $0.inChannels, numClasses: $0.numClasses)
+        },
+        Entry(name: "fpn-efficientnet-b4", task: .segmentation,
+              summary: "FPN, EfficientNet-B4 encoder, smp / efficientnet-pytorch parameter names") {
+            try FPN(encoder: .b4, inChannels: $0.inChannels, numClasses: $0.numClasses)
+        },
+        Entry(name: "clearscd", task: .semanticChange,
+              summary: "ClearSCD: Siamese EfficientNet-B0 + FPN, deep CVAPS change head, SACL queues (smp names)") {
+            var config = ClearSCD.Config()
+            config.channelsPerDate = $0.inChannels
+            config.classes = $0.numClasses
+            return try ClearSCD(config)
+        },
     ]
 
     /// The registered names, in listing order.
