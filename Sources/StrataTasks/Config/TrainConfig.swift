@@ -1,4 +1,5 @@
 import Foundation
+import StrataData
 import StrataModels
 import StrataTensor
 
@@ -55,6 +56,9 @@ public struct TrainConfig: Sendable {
         public var chipsPerEpoch = 512
         public var valChips = 128
         public var ignoreIndex = 255
+        /// `task: change` on OSCD: the cities to train and validate on (a split by city).
+        public var trainCities: [String]?
+        public var valCities: [String]?
     }
     public struct Optimizer: Sendable {
         public var name = "adamw"
@@ -103,11 +107,13 @@ public struct TrainConfig: Sendable {
     public var adaptFirstConv = false
     /// ResNet (and ResNet-encoder) models: start every residual block as the identity (last BN weight 0).
     public var zeroInitResidual = false
+    /// `model.encoder`: the ResNet of the FC change networks (`fc-ef`, `fc-siam-conc`, `fc-siam-diff`).
+    public var modelEncoder: String?
     public var trainer = Trainer()
     public var output: String
 
     /// The tasks `strata train` can run (the other `TaskKind`s have no experiment yet).
-    public static let trainableTasks: [TaskKind] = [.classification, .multilabel, .segmentation]
+    public static let trainableTasks: [TaskKind] = [.classification, .multilabel, .segmentation, .change]
     /// Their names as configs write them (`multilabel` for `.multilabel`).
     public static let tasks = trainableTasks.map { $0 == .multilabel ? "multilabel" : $0.rawValue }
     /// `data:` keys that only segmentation (`dataset: raster`) reads, and keys that only chip datasets read: each is
@@ -115,6 +121,9 @@ public struct TrainConfig: Sendable {
     public static let segmentationOnlyKeys = ["images", "labels", "label_attribute", "class_map", "chip_size",
                                               "sampling", "chips_per_epoch", "val_chips", "ignore_index"]
     public static let chipOnlyKeys = ["split", "split_dir"]
+    /// `data:` keys `task: change` reads (chips cropped from the pairs; OSCD's split by city); the other
+    /// segmentation and chip keys are rejected for it.
+    public static let changeKeys = ["chip_size", "chips_per_epoch", "train_cities", "val_cities"]
     public static let optimizers = ["sgd", "adam", "adamw", "nadam", "rmsprop"]
     public static let schedulers = ["none", "step", "multistep", "exponential", "cosine", "onecycle", "plateau"]
     public static let normalizations = ["meanstd", "scale", "minmax", "none"]
@@ -182,10 +191,23 @@ public struct TrainConfig: Sendable {
         data.chipsPerEpoch = try d.int("chips_per_epoch", default: 512, min: 1)!
         data.valChips = try d.int("val_chips", default: 128, min: 0)!
         data.ignoreIndex = try d.int("ignore_index", default: 255)!
+        data.trainCities = try d.strings("train_cities")
+        data.valCities = try d.strings("val_cities")
         try d.finish()
-        let given = Self.segmentationOnlyKeys + Self.chipOnlyKeys + ["root"]
+        if task == .change && !ChangeDatasets.names.contains(datasetName.lowercased()) {
+            throw ConfigError("data.dataset: '\(datasetName)' is not a change dataset; task: change reads \(ChangeDatasets.names.joined(separator: ", "))")
+        }
+        let given = Self.segmentationOnlyKeys + Self.chipOnlyKeys + ["root"] + Self.changeKeys
         let present = Set(given.filter { d.has($0) })
-        if task == .segmentation {
+        if task == .change {
+            if let k = (Self.segmentationOnlyKeys + Self.chipOnlyKeys).first(where: {
+                present.contains($0) && !Self.changeKeys.contains($0)
+            }) {
+                throw ConfigError("data.\(k) does nothing for task: change (pairs come from the dataset's split lists or data.train_cities / data.val_cities; chips from data.chip_size and data.chips_per_epoch); remove it")
+            }
+        } else if let k = ["train_cities", "val_cities"].first(where: present.contains) {
+            throw ConfigError("data.\(k) is a task: change setting (OSCD split by city); remove it or set task: change")
+        } else if task == .segmentation {
             if let k = Self.chipOnlyKeys.first(where: present.contains) {
                 throw ConfigError("data.\(k): segmentation draws its training and validation chips from data.images (data.chips_per_epoch, data.val_chips, different seeds); a split of a chip dataset does not apply — remove data.\(k)")
             }
@@ -203,6 +225,10 @@ public struct TrainConfig: Sendable {
             throw ConfigError("model.\(key) applies to model.weights, which is not set; give model.weights or drop the key")
         }
         zeroInitResidual = try m.bool("zero_init_residual", default: false)!
+        modelEncoder = try m.string("encoder", allowed: ["resnet18", "resnet34", "resnet50"])
+        if modelEncoder != nil && !model.hasPrefix("fc-") {
+            throw ConfigError("model.encoder chooses the ResNet of fc-ef / fc-siam-conc / fc-siam-diff and does nothing for \(model); remove it")
+        }
         try m.finish()
 
         let t = try r.section("trainer")

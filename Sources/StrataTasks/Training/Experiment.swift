@@ -23,6 +23,7 @@ public final class Experiment {
         switch config.task {
         case .classification, .multilabel: return ClassificationExperiment()
         case .segmentation: return SegmentationExperiment()
+        case .change: return ChangeExperiment()
         default: throw ConfigError("task: '\(config.task.rawValue)' has no training experiment yet")
         }
     }

@@ -7,6 +7,8 @@ public struct MetricAccumulator {
     public let numClasses: Int
     public private(set) var confusion: ConfusionMatrix?
     public private(set) var multiLabel: MultiLabelMetrics?
+    /// Binary change metrics (`.change` with two classes: no change, change).
+    public private(set) var binaryChange: BinaryChangeMetrics?
 
     public init(kind: TaskKind, numClasses: Int, ignoreIndex: Int? = nil) throws {
         self.kind = kind
@@ -16,6 +18,9 @@ public struct MetricAccumulator {
             confusion = try ConfusionMatrix(numClasses: numClasses, ignoreIndex: ignoreIndex)
         case .multilabel:
             multiLabel = try MultiLabelMetrics(numClasses: numClasses)
+        case .change:
+            confusion = try ConfusionMatrix(numClasses: numClasses, ignoreIndex: ignoreIndex)
+            if numClasses == 2 { binaryChange = BinaryChangeMetrics(ignoreIndex: ignoreIndex) }
         default:
             throw TrainingError("no metrics are defined for the \(kind.rawValue) task yet")
         }
@@ -26,6 +31,12 @@ public struct MetricAccumulator {
         case .classification, .segmentation:
             let pred = try logits.detached().argmax(dim: 1)
             try confusion!.update(predictions: pred, targets: target)
+        case .change:
+            // One logit: change where it is > 0 (probability > 0.5); K logits: the argmax class.
+            let l = try logits.detached()
+            let pred = try l.size(1) == 1 ? (l.squeeze(dim: 1) .> 0).to(.int64) : l.argmax(dim: 1)
+            try confusion!.update(predictions: pred, targets: target)
+            try binaryChange?.update(predictions: pred, targets: target)
         default:
             try multiLabel!.update(logits: logits.detached().to(.float32), targets: target)
         }
@@ -41,6 +52,13 @@ public struct MetricAccumulator {
         case .segmentation:
             let c = confusion!
             return ["oa": c.overallAccuracy, "kappa": c.kappa, "miou": c.meanIoU, "f1_macro": c.macroF1]
+        case .change:
+            if let b = binaryChange {  // the change class's figures (BIT / ChangeFormer / TinyCD's F1_1, iou_1, …)
+                return ["precision": b.precision, "recall": b.recall, "f1": b.f1, "iou": b.iou,
+                        "oa": b.overallAccuracy, "kappa": b.kappa]
+            }
+            let c = confusion!
+            return ["oa": c.overallAccuracy, "kappa": c.kappa, "miou": c.meanIoU, "f1_macro": c.macroF1]
         default:
             let m = multiLabel!
             return ["map": m.meanAveragePrecision, "f1_micro": m.microF1(), "f1_macro": m.macroF1()]
@@ -52,7 +70,7 @@ public struct MetricAccumulator {
         func n(_ i: Int) -> String { i < names.count ? names[i] : String(i) }
         func f(_ v: Double) -> String { v.isFinite ? String(format: "%.4f", v) : "–" }
         switch kind {
-        case .classification, .segmentation:
+        case .classification, .segmentation, .change:
             let c = confusion!
             let p = c.precision, r = c.recall, f1 = c.f1, iou = c.iou, s = c.support
             return (["class", "precision", "recall", "F1", "IoU", "support"],

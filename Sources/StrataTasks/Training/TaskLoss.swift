@@ -19,7 +19,7 @@ public struct TaskLoss {
     let weight: Tensor?
 
     public init(kind: TaskKind, options: LossOptions = .init()) throws {
-        guard [.classification, .multilabel, .segmentation].contains(kind) else {
+        guard [.classification, .multilabel, .segmentation, .change].contains(kind) else {
             throw TrainingError("no loss is defined for the \(kind.rawValue) task yet")
         }
         self.kind = kind
@@ -35,6 +35,23 @@ public struct TaskLoss {
         case .multilabel:
             return try Functional.binaryCrossEntropyWithLogits(logits.to(.float32), target.to(.float32), weight: nil,
                                                                posWeight: weight)
+        case .change:
+            // One logit per pixel: BCE with logits over the labelled pixels (target ≠ ignoreIndex), their mean;
+            // K ≥ 2 change classes: cross-entropy with the ignore index.
+            guard logits.rank == 4, target.rank == 3 else {
+                throw TrainingError("change loss: expected logits [B, K, H, W] and a change mask [B, H, W], got "
+                    + "\(logits.shape) and \(target.shape)")
+            }
+            if logits.size(1) > 1 {
+                return try Functional.crossEntropy(logits.to(.float32), target, weight: weight,
+                                                   ignoreIndex: options.ignoreIndex,
+                                                   labelSmoothing: options.labelSmoothing)
+            }
+            let keep = try (target .!= Double(options.ignoreIndex)).to(.float32)
+            let y = try (target .== 1).to(.float32)
+            let sum = try Functional.binaryCrossEntropyWithLogits(logits.to(.float32).squeeze(dim: 1), y, weight: keep,
+                                                                  posWeight: weight, reduction: .sum)
+            return try sum / (keep.sum().clamp(min: 1))
         default:
             throw TrainingError("no loss is defined for the \(kind.rawValue) task yet")
         }
