@@ -126,7 +126,7 @@ extension ClearSCD {
     /// The classes the authors' samplers visit: the smallest label present always (even the ignore value), then
     /// every other present label below `classes`.
     func visitedClasses(_ label: Tensor) throws -> [Int] {
-        let present = try label.unique().toArray(Int64.self).map(Int.init)
+        let present = try label.unique().values.toArray(Int64.self).map(Int.init)
         guard let first = present.first else { return [] }
         if !config.countIgnoredFirstClass && first >= config.classes { return [] }
         return [first] + present.dropFirst().filter { $0 < config.classes }

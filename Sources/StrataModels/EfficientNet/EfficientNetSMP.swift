@@ -65,7 +65,10 @@ public final class EfficientNetSMPEncoder: Module {
     /// - Parameters:
     ///   - inChannels: bands of the input (smp adapts the stem for ≠ 3; here the stem is simply built that wide).
     ///   - dropConnect: efficientnet-pytorch's `drop_connect_rate` (0.2).
-    public init(_ variant: EfficientNet.Variant, inChannels: Int = 3, dropConnect: Double = 0.2) throws {
+    ///   - imageSize: the size the static padding is computed from; efficientnet-pytorch's nominal size of the
+    ///     variant by default (what smp builds). Another value gives a differently padded network.
+    public init(_ variant: EfficientNet.Variant, inChannels: Int = 3, dropConnect: Double = 0.2,
+                imageSize: Int? = nil) throws {
         guard inChannels >= 1 else { throw ModelError("EfficientNetSMPEncoder: inChannels must be ≥ 1, got \(inChannels)") }
         guard (0..<1).contains(dropConnect) else {
             throw ModelError("EfficientNetSMPEncoder: dropConnect must be in [0, 1), got \(dropConnect)")
@@ -75,7 +78,8 @@ public final class EfficientNetSMPEncoder: Module {
         self.dropConnect = dropConnect
         let (width, depth) = variant.multipliers
         func filters(_ c: Int) -> Int { EfficientNet.makeDivisible(Double(c) * width) }
-        var size = Self.nominalImageSize(variant)
+        var size = imageSize ?? Self.nominalImageSize(variant)
+        guard size >= 1 else { throw ModelError("EfficientNetSMPEncoder: imageSize must be ≥ 1, got \(size)") }
         let stem = filters(32)
         convStem = try Conv2d(inChannels, stem, kernelSize: 3, stride: 2, padding: 0, bias: false)
         bn0 = try BatchNorm2d(stem, eps: 1e-3, momentum: 0.01)

@@ -10,9 +10,11 @@ public final class FPN: Module {
     public let head: Conv2d
     public let numClasses: Int
 
-    public init(encoder variant: EfficientNet.Variant, inChannels: Int, numClasses: Int) throws {
+    /// - Parameter encoderImageSize: passed to `EfficientNetSMPEncoder` (nil: smp's nominal size).
+    public init(encoder variant: EfficientNet.Variant, inChannels: Int, numClasses: Int,
+                encoderImageSize: Int? = nil) throws {
         guard numClasses >= 1 else { throw ModelError("FPN: numClasses must be ≥ 1, got \(numClasses)") }
-        encoder = try EfficientNetSMPEncoder(variant, inChannels: inChannels)
+        encoder = try EfficientNetSMPEncoder(variant, inChannels: inChannels, imageSize: encoderImageSize)
         decoder = try FPNDecoder(encoderChannels: encoder.outChannels)
         head = try Conv2d(decoder.outChannels, numClasses, kernelSize: 1)
         self.numClasses = numClasses

@@ -46,7 +46,7 @@ public final class FPNDecoder: Module {
         registerModule("p3", laterals[1])
         registerModule("p2", laterals[2])
         registerModule("seg_blocks", ModuleList(segBlocks))
-        registerModule("dropout", dropout)
+        registerModule("dropout", self.dropout)
     }
 
     /// Decodes encoder features (shallowest first; the last four at strides 4, 8, 16, 32) to one stride-4 map.
