@@ -8,7 +8,7 @@ public struct ChipBatch: Sendable {
     /// `[B, C, H, W]`.
     public var image: Tensor
     /// `[B]` int64 class indices (`.classification`), `[B, K]` float32 multi-hot vectors (`.multilabel`) or the
-    /// `[B, H, W]` int64 change masks (`.change`).
+    /// `[B, H, W]` int64 change masks (`.change`), or `[B, 3, H, W]` (`.semanticChange`: both dates' classes, change).
     public var label: Tensor
     /// `[B, H, W]` or `[B, K, H, W]` when the dataset has masks.
     public var mask: Tensor?
@@ -90,6 +90,16 @@ public struct ChipBatch: Sendable {
                 v += s.label.multiHot(classCount: classCount)
             }
             label = try Tensor(v, shape: [samples.count, classCount])
+        case .semanticChange:
+            // Date 1 classes, date 2 classes and change stacked as the label: `[B, 3, H, W]` int64.
+            label = try Tensor.stack(try samples.map { s in
+                guard let m = s.mask, m.rank == 3, m.size(0) == 3, Array(m.shape.suffix(2)) == Array(shape.suffix(2))
+                else {
+                    throw DatasetError(.inconsistent, "batch \(index): semantic-change chip \(s.id) needs a [3, H, W] "
+                        + "mask (classes of both dates, change) of its image's size \(Array(shape.suffix(2)))")
+                }
+                return try m.to(.int64)
+            })
         case .change:
             // The change mask is the label (`[B, H, W]` int64; pairs stacked on channels, see `ChangePairChips`).
             label = try Tensor.stack(try samples.map { s in

@@ -113,7 +113,8 @@ public struct TrainConfig: Sendable {
     public var output: String
 
     /// The tasks `strata train` can run (the other `TaskKind`s have no experiment yet).
-    public static let trainableTasks: [TaskKind] = [.classification, .multilabel, .segmentation, .change]
+    public static let trainableTasks: [TaskKind] = [.classification, .multilabel, .segmentation, .change,
+                                                    .semanticChange]
     /// Their names as configs write them (`multilabel` for `.multilabel`).
     public static let tasks = trainableTasks.map { $0 == .multilabel ? "multilabel" : $0.rawValue }
     /// `data:` keys that only segmentation (`dataset: raster`) reads, and keys that only chip datasets read: each is
@@ -197,16 +198,19 @@ public struct TrainConfig: Sendable {
         if task == .change && !ChangeDatasets.names.contains(datasetName.lowercased()) {
             throw ConfigError("data.dataset: '\(datasetName)' is not a change dataset; task: change reads \(ChangeDatasets.names.joined(separator: ", "))")
         }
+        if task == .semanticChange && !ChangeDatasets.semanticNames.contains(datasetName.lowercased()) {
+            throw ConfigError("data.dataset: '\(datasetName)' is not a semantic-change dataset; task: semantic-change reads \(ChangeDatasets.semanticNames.joined(separator: ", "))")
+        }
         let given = Self.segmentationOnlyKeys + Self.chipOnlyKeys + ["root"] + Self.changeKeys
         let present = Set(given.filter { d.has($0) })
-        if task == .change {
+        if task == .change || task == .semanticChange {
             if let k = (Self.segmentationOnlyKeys + Self.chipOnlyKeys).first(where: {
                 present.contains($0) && !Self.changeKeys.contains($0)
             }) {
-                throw ConfigError("data.\(k) does nothing for task: change (pairs come from the dataset's split lists or data.train_cities / data.val_cities; chips from data.chip_size and data.chips_per_epoch); remove it")
+                throw ConfigError("data.\(k) does nothing for task: \(task.rawValue) (pairs come from the dataset's split lists or data.train_cities / data.val_cities; chips from data.chip_size and data.chips_per_epoch); remove it")
             }
         } else if let k = ["train_cities", "val_cities"].first(where: present.contains) {
-            throw ConfigError("data.\(k) is a task: change setting (OSCD split by city); remove it or set task: change")
+            throw ConfigError("data.\(k) is a task: change / semantic-change setting (split by city); remove it or set that task")
         } else if task == .segmentation {
             if let k = Self.chipOnlyKeys.first(where: present.contains) {
                 throw ConfigError("data.\(k): segmentation draws its training and validation chips from data.images (data.chips_per_epoch, data.val_chips, different seeds); a split of a chip dataset does not apply — remove data.\(k)")

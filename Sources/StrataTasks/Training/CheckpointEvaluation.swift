@@ -23,7 +23,7 @@ public enum CheckpointEvaluation {
         let card = trained.card
         var tree = try ConfigTree(yaml: configText, source: "config stored in \(path)")
         try tree.apply(overrides: overrides)
-        let c = try TrainConfig(tree, datasets: Datasets.known.map(\.name) + ["raster"] + ChangeDatasets.names, models: ModelRegistry.names)
+        let c = try TrainConfig(tree, datasets: Datasets.known.map(\.name) + ["raster"] + ChangeDatasets.names + ChangeDatasets.semanticNames, models: ModelRegistry.names)
         if card.task == .change { return try change(trained, config: c, split: split) }
         guard !card.task.isDense else {
             throw TrainingError("\(card.task.rawValue) checkpoints are evaluated on maps: run `strata predict`, then `strata evaluate --map … --labels … --attribute …`")

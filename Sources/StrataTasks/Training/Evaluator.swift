@@ -29,7 +29,8 @@ public struct Evaluator {
         model.eval()
         defer { model.train() }
         var acc = try MetricAccumulator(kind: kind, numClasses: numClasses,
-                                        ignoreIndex: loss.options.ignoreIndex >= 0 ? loss.options.ignoreIndex : nil)
+                                        ignoreIndex: loss.options.ignoreIndex >= 0 ? loss.options.ignoreIndex : nil,
+                                        secondConvention: kind == .semanticChange && loss.options.semanticIgnoreIndex == 0)
         let progress = makeProgress(label, total: source.sampleCount)
         var total = 0.0, seen = 0
         try Torch.noGrad {

@@ -24,6 +24,7 @@ public final class Experiment {
         case .classification, .multilabel: return ClassificationExperiment()
         case .segmentation: return SegmentationExperiment()
         case .change: return ChangeExperiment()
+        case .semanticChange: return SemanticChangeExperiment()
         default: throw ConfigError("task: '\(config.task.rawValue)' has no training experiment yet")
         }
     }
@@ -73,11 +74,13 @@ public final class Experiment {
         (train, validation) = try data.makeSources(try InputPipeline(card: card, augmentations: c.data.augment),
                                                    try InputPipeline(card: card))
         let o = c.trainer.options(progress: progress, channelsLast: c.trainer.channelsLast && data.imageInputs)
+        var lossOptions = task.lossOptions(c)
+        lossOptions.modelLoss = try task.modelLoss(model, config: c)
         let opt = try OptimizerFactory.optimizer(c.trainer.optimizer, parameters: model.parameters())
         let sched = try OptimizerFactory.scheduler(c.trainer.scheduler, optimizer: opt, epochs: c.trainer.epochs,
                                                    monitorMaximizes: o.monitorMaximizes)
         trainer = try Trainer(model: model, kind: data.kind, numClasses: card.numClasses, classNames: card.classNames,
-                              optimizer: opt, scheduler: sched, loss: task.lossOptions(c), options: o,
+                              optimizer: opt, scheduler: sched, loss: lossOptions, options: o,
                               runDirectory: runDirectory)
         trainer.checkpointMetadata = [ModelWeights.metadataKey: try card.jsonString(),
                                       TrainedModel.configKey: configText]

@@ -1,3 +1,4 @@
+import StrataModels
 import StrataTensor
 
 /// Accumulates predictions over an epoch and turns them into the metrics the literature reports: a task's metrics
@@ -9,8 +10,12 @@ public struct MetricAccumulator {
     public private(set) var multiLabel: MultiLabelMetrics?
     /// Binary change metrics (`.change` with two classes: no change, change).
     public private(set) var binaryChange: BinaryChangeMetrics?
+    /// Semantic change metrics: ClearSCD's convention (Hi-UCD-style labels, `semanticIgnore` = K) or SECOND's
+    /// (label 0 = no change) — see `SemanticChangeMetrics`.
+    public private(set) var clearSCD: SemanticChangeMetrics.ClearSCD?
+    public private(set) var second: SemanticChangeMetrics.SECOND?
 
-    public init(kind: TaskKind, numClasses: Int, ignoreIndex: Int? = nil) throws {
+    public init(kind: TaskKind, numClasses: Int, ignoreIndex: Int? = nil, secondConvention: Bool = false) throws {
         self.kind = kind
         self.numClasses = numClasses
         switch kind {
@@ -18,6 +23,11 @@ public struct MetricAccumulator {
             confusion = try ConfusionMatrix(numClasses: numClasses, ignoreIndex: ignoreIndex)
         case .multilabel:
             multiLabel = try MultiLabelMetrics(numClasses: numClasses)
+        case .semanticChange:
+            // SECOND's convention when class 0 is "no change" (SECOND labels), else ClearSCD's (K classes, K unlabelled).
+            if secondConvention { second = try SemanticChangeMetrics.SECOND(classCount: numClasses - 1) }
+            else { clearSCD = try SemanticChangeMetrics.ClearSCD(classCount: numClasses) }
+            binaryChange = BinaryChangeMetrics(ignoreIndex: 255)
         case .change:
             confusion = try ConfusionMatrix(numClasses: numClasses, ignoreIndex: ignoreIndex)
             if numClasses == 2 { binaryChange = BinaryChangeMetrics(ignoreIndex: ignoreIndex) }
@@ -31,6 +41,23 @@ public struct MetricAccumulator {
         case .classification, .segmentation:
             let pred = try logits.detached().argmax(dim: 1)
             try confusion!.update(predictions: pred, targets: target)
+        case .semanticChange:
+            let k = (logits.size(1) - 1) / 2
+            let out = try SemanticChangeOutput(concatenated: logits.detached(), classes: k)
+            var pa = try out.before.argmax(dim: 1), pb = try out.after.argmax(dim: 1)
+            let mask = try (out.change.squeeze(dim: 1) .> 0).to(.int64)
+            let la = try target.select(dim: 1, index: 0), lb = try target.select(dim: 1, index: 1)
+            let lc = try target.select(dim: 1, index: 2)
+            try binaryChange!.update(predictions: mask, targets: lc)
+            if second != nil {
+                // SECOND: predicted classes only where change is predicted, 0 elsewhere; both dates in one histogram.
+                pa = try pa * mask
+                pb = try pb * mask
+                try second!.update(predictions: Tensor.cat([pa, pb]), labels: Tensor.cat([la, lb]))
+            } else {
+                try clearSCD!.update(labelsA: la, labelsB: lb, changeLabels: lc, predictionsA: pa, predictionsB: pb,
+                                     changeMask: mask)
+            }
         case .change:
             // One logit: change where it is > 0 (probability > 0.5); K logits: the argmax class.
             let l = try logits.detached()
@@ -52,6 +79,18 @@ public struct MetricAccumulator {
         case .segmentation:
             let c = confusion!
             return ["oa": c.overallAccuracy, "kappa": c.kappa, "miou": c.meanIoU, "f1_macro": c.macroF1]
+        case .semanticChange:
+            let b = binaryChange!
+            var out = ["f1_change": b.f1, "iou_change": b.iou, "precision_change": b.precision,
+                       "recall_change": b.recall]
+            if let m = second {
+                out.merge(["miou": m.meanIoU, "sek": m.sek, "fscd": m.fscd, "score": m.score,
+                           "oa": m.overallAccuracyPooled]) { a, _ in a }
+            } else if let m = clearSCD {
+                out.merge(["kappa": m.kappa, "kappa_nuc": m.kappaNUC, "sek": m.sek, "overall_score": m.overallScore,
+                           "seg_miou": m.segMeanIoU, "oa_scd": m.overallAccuracySCD]) { a, _ in a }
+            }
+            return out
         case .change:
             if let b = binaryChange {  // the change class's figures (BIT / ChangeFormer / TinyCD's F1_1, iou_1, …)
                 return ["precision": b.precision, "recall": b.recall, "f1": b.f1, "iou": b.iou,
@@ -70,6 +109,23 @@ public struct MetricAccumulator {
         func n(_ i: Int) -> String { i < names.count ? names[i] : String(i) }
         func f(_ v: Double) -> String { v.isFinite ? String(format: "%.4f", v) : "–" }
         switch kind {
+        case .semanticChange:
+            // Per class: IoU and F1 of the semantic maps of both dates (ClearSCD: its C × C semantic confusion,
+            // labelled pixels; SECOND: its histogram, class 0 = no change).
+            let (cells, k, gtMajor): ([Int], Int, Bool) = second.map { ($0.histogram, $0.classCount + 1, false) }
+                ?? (clearSCD!.semantic, clearSCD!.classCount, true)
+            let rows = (0..<k).map { i -> [String] in
+                var tp = 0.0, predicted = 0.0, actual = 0.0
+                for j in 0..<k {
+                    let (gtRow, predRow) = gtMajor ? (cells[i * k + j], cells[j * k + i]) : (cells[j * k + i], cells[i * k + j])
+                    actual += Double(gtRow)
+                    predicted += Double(predRow)
+                }
+                tp = Double(cells[i * k + i])
+                let iou = tp / (predicted + actual - tp), f1 = 2 * tp / (predicted + actual)
+                return [n(i), f(iou), f(f1), String(Int(actual))]
+            }
+            return (["class", "IoU", "F1", "support"], rows)
         case .classification, .segmentation, .change:
             let c = confusion!
             let p = c.precision, r = c.recall, f1 = c.f1, iou = c.iou, s = c.support
