@@ -17,14 +17,15 @@ import Testing
         let out = try SharedData.tempDir("strata-scd")
         var o = PseudoLabelExport.Options()
         o.tileSize = 64
-        o.outputs = [.hiucd]
+        o.outputs = [.hiucd, .second]
         for (city, keep) in [("rennes", 2), ("hongkong", 1)] {
             o.name = city
             _ = try PseudoLabelExport.run(before: try SharedData.path("oscd/derived/\(city)_t1_13band_10m.tif"),
                                           after: try SharedData.path("oscd/derived/\(city)_t2_13band_10m.tif"),
                                           to: work.path, options: o)
-            for sub in ["image/t1", "image/t2", "mask/t1_t2"] {
-                let src = work.appendingPathComponent("hiucd/\(sub)"), dst = out.appendingPathComponent(sub)
+            for sub in ["hiucd/image/t1", "hiucd/image/t2", "hiucd/mask/t1_t2", "second/im1", "second/im2",
+                        "second/label1", "second/label2"] {
+                let src = work.appendingPathComponent(sub), dst = out.appendingPathComponent(sub)
                 try FileManager.default.createDirectory(at: dst, withIntermediateDirectories: true)
                 let names = try FileManager.default.contentsOfDirectory(atPath: src.path)
                     .filter { $0.hasPrefix(city + "_") }.sorted().prefix(keep)
@@ -37,12 +38,13 @@ import Testing
         return out
     }
 
-    static func config(root: URL, output: URL, epochs: Int) throws -> (TrainConfig, String) {
+    static func config(root: URL, output: URL, epochs: Int, dataset: String = "hiucd") throws
+        -> (TrainConfig, String) {
         let text = """
         task: semantic-change
         data:
-          dataset: hiucd
-          root: \(root.path)
+          dataset: \(dataset)
+          root: \(root.appendingPathComponent(dataset).path)
           train_cities: [rennes]
           val_cities: [hongkong]
           chip_size: 32
@@ -57,7 +59,7 @@ import Testing
           seed: 5
           deterministic: true
           threads: 1
-          monitor: val_overall_score
+          monitor: val_f1_change
           optimizer: {name: adamw, lr: 1.0e-3}
         output: \(output.path)
         """
@@ -97,6 +99,19 @@ import Testing
             #expect(last[k] == b[k], "\(k): \(last[k] ?? .nan) vs \(b[k] ?? .nan)")
         }
         for d in [straightDir, resumedDir] { try? FileManager.default.removeItem(at: d) }
+
+        // The SECOND-format copy: 6 classes + "no change" (ignored by the semantic loss), SECOND's metrics.
+        let secondDir = try SharedData.tempDir("strata-scd-second")
+        defer { try? FileManager.default.removeItem(at: secondDir) }
+        let (cs, ts) = try Self.config(root: root, output: secondDir, epochs: 1, dataset: "second")
+        let sec = try Experiment(config: cs, configText: ts, progress: false)
+        #expect(sec.card.numClasses == 6 && sec.card.classNames.first == "water")
+        let rs = try sec.run(resume: false)
+        let row = try #require(rs.history.last)
+        for k in ["val_miou", "val_sek", "val_fscd", "val_score", "val_oa", "train_seg_a"] {
+            #expect(row[k] != nil, "\(k) missing from \(row.keys.sorted())")
+        }
+        #expect(try #require(row["val_oa"]) > 0 && row["val_oa"]! <= 1)
     }
 
     @Test func badConfigsAreClearErrors() throws {

@@ -65,3 +65,17 @@ public final class ChangeSubset: ChangeChipDataset, @unchecked Sendable {
         return s
     }
 }
+
+/// A change dataset whose samples pass through `transform` (re-encoding labels, e.g. SECOND's for ClearSCD).
+public final class MappedChangeDataset: ChangeChipDataset, @unchecked Sendable {
+    public let base: any ChangeChipDataset
+    let transform: @Sendable (ChangeSample) throws -> ChangeSample
+    public init(_ base: any ChangeChipDataset, transform: @escaping @Sendable (ChangeSample) throws -> ChangeSample) {
+        self.base = base
+        self.transform = transform
+    }
+    public var count: Int { base.count }
+    public var bandNames: [String] { base.bandNames }
+    public func id(at index: Int) -> String { base.id(at: index) }
+    public func sample(at index: Int) throws -> ChangeSample { try transform(try base.sample(at: index)) }
+}

@@ -30,7 +30,7 @@ public struct Evaluator {
         defer { model.train() }
         var acc = try MetricAccumulator(kind: kind, numClasses: numClasses,
                                         ignoreIndex: loss.options.ignoreIndex >= 0 ? loss.options.ignoreIndex : nil,
-                                        secondConvention: kind == .semanticChange && loss.options.semanticIgnoreIndex == 0)
+                                        secondConvention: kind == .semanticChange && loss.options.secondMetrics)
         let progress = makeProgress(label, total: source.sampleCount)
         var total = 0.0, seen = 0
         try Torch.noGrad {

@@ -10,8 +10,8 @@ public struct MetricAccumulator {
     public private(set) var multiLabel: MultiLabelMetrics?
     /// Binary change metrics (`.change` with two classes: no change, change).
     public private(set) var binaryChange: BinaryChangeMetrics?
-    /// Semantic change metrics: ClearSCD's convention (Hi-UCD-style labels, `semanticIgnore` = K) or SECOND's
-    /// (label 0 = no change) — see `SemanticChangeMetrics`.
+    /// Semantic change metrics: ClearSCD's convention or SECOND's — see `SemanticChangeMetrics`. Targets are in
+    /// ClearSCD's encoding either way (K classes, K = unlabelled; SECOND's "no change" is unlabelled there).
     public private(set) var clearSCD: SemanticChangeMetrics.ClearSCD?
     public private(set) var second: SemanticChangeMetrics.SECOND?
 
@@ -25,7 +25,7 @@ public struct MetricAccumulator {
             multiLabel = try MultiLabelMetrics(numClasses: numClasses)
         case .semanticChange:
             // SECOND's convention when class 0 is "no change" (SECOND labels), else ClearSCD's (K classes, K unlabelled).
-            if secondConvention { second = try SemanticChangeMetrics.SECOND(classCount: numClasses - 1) }
+            if secondConvention { second = try SemanticChangeMetrics.SECOND(classCount: numClasses) }
             else { clearSCD = try SemanticChangeMetrics.ClearSCD(classCount: numClasses) }
             binaryChange = BinaryChangeMetrics(ignoreIndex: 255)
         case .change:
@@ -50,10 +50,11 @@ public struct MetricAccumulator {
             let lc = try target.select(dim: 1, index: 2)
             try binaryChange!.update(predictions: mask, targets: lc)
             if second != nil {
-                // SECOND: predicted classes only where change is predicted, 0 elsewhere; both dates in one histogram.
-                pa = try pa * mask
-                pb = try pb * mask
-                try second!.update(predictions: Tensor.cat([pa, pb]), labels: Tensor.cat([la, lb]))
+                // SECOND: classes + 1 where change is predicted (labelled), 0 elsewhere; both dates in one histogram.
+                pa = try (pa + 1) * mask
+                pb = try (pb + 1) * mask
+                let back = { (l: Tensor) throws -> Tensor in try Tensor.where(l .== Double(k), 0, l + 1).to(.int64) }
+                try second!.update(predictions: Tensor.cat([pa, pb]), labels: Tensor.cat([back(la), back(lb)]))
             } else {
                 try clearSCD!.update(labelsA: la, labelsB: lb, changeLabels: lc, predictionsA: pa, predictionsB: pb,
                                      changeMask: mask)
@@ -114,6 +115,7 @@ public struct MetricAccumulator {
             // labelled pixels; SECOND: its histogram, class 0 = no change).
             let (cells, k, gtMajor): ([Int], Int, Bool) = second.map { ($0.histogram, $0.classCount + 1, false) }
                 ?? (clearSCD!.semantic, clearSCD!.classCount, true)
+            let label = { (i: Int) -> String in self.second == nil ? n(i) : i == 0 ? "no change" : n(i - 1) }
             let rows = (0..<k).map { i -> [String] in
                 var tp = 0.0, predicted = 0.0, actual = 0.0
                 for j in 0..<k {
@@ -123,7 +125,7 @@ public struct MetricAccumulator {
                 }
                 tp = Double(cells[i * k + i])
                 let iou = tp / (predicted + actual - tp), f1 = 2 * tp / (predicted + actual)
-                return [n(i), f(iou), f(f1), String(Int(actual))]
+                return [label(i), f(iou), f(f1), String(Int(actual))]
             }
             return (["class", "IoU", "F1", "support"], rows)
         case .classification, .segmentation, .change:

@@ -12,9 +12,9 @@ import StrataTensor
 ///   move them together; validation on whole pairs padded to multiples of 32 (padding ignored);
 /// - split: the dataset's lists, or by tile-name prefix (`data.train_cities` / `data.val_cities`: the pseudo-labelled
 ///   OSCD tiles are `<city>_<row>_<col>`);
-/// - classes and encodings: Hi-UCD as ClearSCD encodes it (9 classes, unlabelled 9, change unlabelled 255) with
-///   ClearSCD's metrics; SECOND (7 maps values, 0 = no change, which its loss ignores) with SECOND's metrics (mIoU,
-///   SeK, Fscd, Score);
+/// - classes and encodings (see `encoding`): Hi-UCD as ClearSCD encodes it (9 classes, unlabelled 9, change
+///   unlabelled 255) with ClearSCD's metrics; SECOND re-encoded to 6 classes + unlabelled (its "no change"), with
+///   SECOND's metrics (mIoU, SeK, Fscd, Score);
 /// - loss: the model's own when it has one (ClearSCD: BCE + Dice change, CE per date, SACL, BSCC; every component
 ///   logged as `train_<name>`), else CE per date + BCE on the change.
 public struct SemanticChangeExperiment: ExperimentTask {
@@ -26,10 +26,27 @@ public struct SemanticChangeExperiment: ExperimentTask {
         let secondConvention: Bool
     }
 
+    /// Both datasets train in ClearSCD's encoding (K land-cover classes 0…K−1, K = unlabelled): Hi-UCD as ClearSCD
+    /// encodes it (K = 9); SECOND's maps re-encoded (class s ≥ 1 → s − 1, "no change" 0 → 6 = unlabelled, so the
+    /// semantic loss sees changed pixels only, as Bi-SRNet's `ignore_index=0`), K = 6, evaluated with SECOND's metrics
+    /// (predictions + 1 where change is predicted, 0 elsewhere).
     static func encoding(_ dataset: String) -> Encoding {
         dataset.lowercased() == "second"
-            ? Encoding(classes: SECOND.classNames, semanticIgnore: 0, secondConvention: true)
+            ? Encoding(classes: Array(SECOND.classNames.dropFirst()), semanticIgnore: 6, secondConvention: true)
             : Encoding(classes: HiUCD.classNames, semanticIgnore: HiUCD.unlabelledClass, secondConvention: false)
+    }
+
+    /// SECOND's labels in ClearSCD's encoding (see `encoding`).
+    static func reencodeSECOND(_ base: any ChangeChipDataset) -> any ChangeChipDataset {
+        MappedChangeDataset(base) { s in
+            var out = s
+            func map(_ t: Tensor?) throws -> Tensor? {
+                try t.map { try Tensor.where($0 .== 0, 6, $0 - 1).to(.int64) }
+            }
+            out.semanticA = try map(s.semanticA)
+            out.semanticB = try map(s.semanticB)
+            return out
+        }
     }
 
     public func prepareData(_ c: TrainConfig) throws -> ExperimentData {
@@ -41,7 +58,7 @@ public struct SemanticChangeExperiment: ExperimentTask {
         if byCity && (c.data.trainCities == nil || c.data.valCities == nil) {
             throw ConfigError("data.train_cities and data.val_cities go together: give both")
         }
-        let trainSet: any ChangeChipDataset, valSet: any ChangeChipDataset
+        var trainSet: any ChangeChipDataset, valSet: any ChangeChipDataset
         if byCity {
             trainSet = try ChangeDatasets.openSemantic(name, root: c.data.root, split: .all, cities: c.data.trainCities)
             valSet = try ChangeDatasets.openSemantic(name, root: c.data.root, split: .all, cities: c.data.valCities)
@@ -54,6 +71,10 @@ public struct SemanticChangeExperiment: ExperimentTask {
             throw ConfigError("data: \(name) at '\(c.data.root)' has an empty training or validation split")
         }
         let enc = Self.encoding(name)
+        if enc.secondConvention {
+            trainSet = Self.reencodeSECOND(trainSet)
+            valSet = Self.reencodeSECOND(valSet)
+        }
         let crop = try PairAugmentation(crop: c.data.chipSize, horizontalFlip: false, verticalFlip: false,
                                         rotate90: false)
         let repeats = max(1, (c.data.chipsPerEpoch + trainSet.count - 1) / trainSet.count)
@@ -87,8 +108,9 @@ public struct SemanticChangeExperiment: ExperimentTask {
     }
 
     public func lossOptions(_ c: TrainConfig) -> LossOptions {
-        LossOptions(ignoreIndex: ChangeSample.ignoreIndex,
-                    semanticIgnoreIndex: Self.encoding(c.data.dataset).semanticIgnore)
+        let e = Self.encoding(c.data.dataset)
+        return LossOptions(ignoreIndex: ChangeSample.ignoreIndex, semanticIgnoreIndex: e.semanticIgnore,
+                           secondMetrics: e.secondConvention)
     }
 
     public func configureModel(_ model: Module, config c: TrainConfig) throws {
@@ -100,7 +122,7 @@ public struct SemanticChangeExperiment: ExperimentTask {
     public func modelLoss(_ model: Module, config c: TrainConfig) throws -> ModelLoss? {
         guard let clear = model as? ClearSCD else { return nil }
         if Self.encoding(c.data.dataset).semanticIgnore != clear.ignoreIndex {
-            throw ConfigError("model clearscd ignores class \(clear.ignoreIndex) (Hi-UCD's encoding); train it on dataset: hiucd")
+            throw ConfigError("model clearscd ignores class \(clear.ignoreIndex) but the data marks unlabelled pixels \(Self.encoding(c.data.dataset).semanticIgnore)")
         }
         return ModelLoss { logits, target, epoch in
             guard let out = clear.lastTrainingOutput else {

@@ -10,8 +10,12 @@ public struct LossOptions: Sendable {
     public var semanticIgnoreIndex: Int = -100
     /// A model's own training loss replacing the task's (ClearSCD's), with its components logged.
     public var modelLoss: ModelLoss? = nil
+    /// `.semanticChange`: score in SECOND's convention (labels re-encoded as `SemanticChangeExperiment` does:
+    /// class + 1 where changed, 0 elsewhere) instead of ClearSCD's.
+    public var secondMetrics = false
     public init(labelSmoothing: Double = 0, classWeights: [Double]? = nil, ignoreIndex: Int = -100,
-                semanticIgnoreIndex: Int = -100, modelLoss: ModelLoss? = nil) {
+                semanticIgnoreIndex: Int = -100, modelLoss: ModelLoss? = nil, secondMetrics: Bool = false) {
+        self.secondMetrics = secondMetrics
         self.labelSmoothing = labelSmoothing
         self.classWeights = classWeights
         self.ignoreIndex = ignoreIndex
