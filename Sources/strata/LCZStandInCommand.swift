@@ -36,7 +36,8 @@ struct LCZStandInCommand: ParsableCommand {
 
     func run() throws {
         guard let r = Resampling(rawValue: resampling) else {
-            throw ValidationError("--resampling: '\(resampling)' is not one of \(Resampling.allCases.map(\.rawValue).joined(separator: ", "))")
+            let known = Resampling.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ValidationError("--resampling: '\(resampling)' is not one of \(known)")
         }
         guard date == 1 || date == 2 else { throw ValidationError("--date must be 1 or 2") }
         do {
@@ -48,7 +49,8 @@ struct LCZStandInCommand: ParsableCommand {
             o.scale = scale
             o.sigma = sigma
             o.minSize = minSize
-            o.fractions = try SplitFractions(train: 1 - valFraction - testFraction, val: valFraction, test: testFraction)
+            o.fractions = try SplitFractions(train: 1 - valFraction - testFraction, val: valFraction,
+                                             test: testFraction)
             o.seed = seed
             try LCZCGES2StandIn.build(o)
         } catch {

@@ -68,7 +68,8 @@ public final class LCZCGES2: ChipDataset {
         }
         let (names, idx) = try ChipFiles.bandIndices(bands ?? Self.allBandNames, available: Self.allBandNames,
                                                    dataset: "LCZC-GES2")
-        let partitionPath = partition.hasPrefix("/") ? partition : (rootPath as NSString).appendingPathComponent(partition)
+        let partitionPath = partition.hasPrefix("/") ? partition
+            : (rootPath as NSString).appendingPathComponent(partition)
         guard ChipFiles.isFile(partitionPath) else {
             throw DatasetError(.notFound, "LCZC-GES2: no split file at \(partitionPath) (DF4LCZ's "
                 + "\(Self.defaultPartition), a pickled {train, validation, test} dict); set data.partition")
@@ -106,7 +107,8 @@ public final class LCZCGES2: ChipDataset {
         bandNames = names
         channels = idx.map { $0 - 1 }  // bandIndices counts from 1 (GDAL band numbers)
         skipped = missing
-        splitSource = "split file \(partitionPath)" + (missing.isEmpty ? "" : ", \(missing.count) samples without files skipped")
+        splitSource = "split file \(partitionPath)"
+            + (missing.isEmpty ? "" : ", \(missing.count) samples without files skipped")
     }
 
     static func patchPath(_ root: String, _ i: Int) -> String { "\(root)/\(patchFolder)/sen2_image_\(i).npz" }
@@ -154,7 +156,8 @@ public final class LCZCGES2: ChipDataset {
             let arrays = try NPZ.read(g, keys: ["x", "a"])
             let x = arrays["x"]!, a = arrays["a"]!
             guard x.rank == 2, x.size(0) > 0 else {
-                throw DatasetError(.badFile, "LCZC-GES2: 'x' of \(g) is \(x.shape); expected node features [n ≥ 1, F]")
+                throw DatasetError(.badFile, "LCZC-GES2: 'x' of \(g) is \(x.shape); expected node features "
+                    + "[n ≥ 1, F]")
             }
             graph = try SegmentGraph(x: x, adjacency: a, label: classIndices[index])
         } catch let e as DatasetError { throw e } catch {

@@ -56,7 +56,9 @@ public enum ModelRegistry {
         Entry(name: "df4lcz-fusion", task: .classification,
               summary: "DF4LCZ: ResNet11-3D Sentinel-2 stream + GCSConv segment-graph stream, late fusion") {
             let alpha = try $0.extra[DF4LCZFusion.alphaKey].map { v -> Double in
-                guard let a = Double(v) else { throw ModelError("model card: \(DF4LCZFusion.alphaKey) '\(v)' is not a number") }
+                guard let a = Double(v) else {
+                    throw ModelError("model card: \(DF4LCZFusion.alphaKey) '\(v)' is not a number")
+                }
                 return a
             } ?? 0.6
             let t = $0.extra[DF4LCZFusion.trainingKey] ?? DF4LCZFusion.Training.late.rawValue

@@ -63,7 +63,8 @@ public struct TrainConfig: Sendable {
     }
     /// `model.fusion` of `task: lcz-fusion`: DF4LCZ's late fusion weight and how the pair is trained.
     public struct Fusion: Sendable {
-        /// `late` (DF4LCZ: each stream trained on its own loss, predictions fused) or `joint` (the fused output trained).
+        /// `late` (DF4LCZ: each stream trained on its own loss, predictions fused) or `joint` (the fused output
+        /// trained).
         public var training = "late"
         /// The Sentinel-2 stream's weight α in `α · P_S2 + (1 − α) · P_graph`.
         public var alpha = 0.6
@@ -213,7 +214,8 @@ public struct TrainConfig: Sendable {
         data.skipMissing = try d.bool("skip_missing", default: false)!
         try d.finish()
         if data.dataset != "lczc-ges2", let k = Self.lczcOnlyKeys.first(where: { d.has($0) }) {
-            throw ConfigError("data.\(k) is an LCZC-GES2 setting (dataset: lczc-ges2) and does nothing for dataset: \(data.dataset); remove it")
+            throw ConfigError("data.\(k) is an LCZC-GES2 setting (dataset: lczc-ges2) and does nothing for "
+                + "dataset: \(data.dataset); remove it")
         }
         let given = Self.segmentationOnlyKeys + Self.chipOnlyKeys + ["root"]
         let present = Set(given.filter { d.has($0) })
@@ -226,7 +228,8 @@ public struct TrainConfig: Sendable {
         }
 
         let m = try r.section("model")
-        model = try m.string("name", default: experiment == "lcz-fusion" ? "df4lcz-fusion" : "resnet18", allowed: models)!
+        model = try m.string("name", default: experiment == "lcz-fusion" ? "df4lcz-fusion" : "resnet18",
+                             allowed: models)!
         modelWeights = try m.string("weights")
         weightsPartial = try m.bool("weights_partial", default: false)!
         adaptFirstConv = try m.bool("adapt_first_conv", default: false)!
@@ -243,10 +246,12 @@ public struct TrainConfig: Sendable {
         try m.finish()
         if experiment == "lcz-fusion" {
             guard model == "df4lcz-fusion" else {
-                throw ConfigError("model.name: task lcz-fusion trains DF4LCZ's two-stream model; set model.name: df4lcz-fusion (got \(model))")
+                throw ConfigError("model.name: task lcz-fusion trains DF4LCZ's two-stream model; set "
+                    + "model.name: df4lcz-fusion (got \(model))")
             }
             guard data.dataset == "lczc-ges2" else {
-                throw ConfigError("data.dataset: task lcz-fusion needs Sentinel-2 chips paired with segment graphs; set data.dataset: lczc-ges2 (got \(data.dataset))")
+                throw ConfigError("data.dataset: task lcz-fusion needs Sentinel-2 chips paired with segment "
+                    + "graphs; set data.dataset: lczc-ges2 (got \(data.dataset))")
             }
         } else if fusionGiven {
             throw ConfigError("model.fusion applies to task: lcz-fusion only; remove it or set task: lcz-fusion")

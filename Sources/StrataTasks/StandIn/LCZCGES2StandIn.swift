@@ -63,7 +63,8 @@ public enum LCZCGES2StandIn {
         public var nodes: Int
     }
 
-    static let bandSuffixes = ["B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B10", "B11", "B12"]
+    static let bandSuffixes = ["B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B10", "B11",
+                               "B12"]
     /// So2Sat's ten bands in the 13-band order above.
     static let so2satBands = [1, 2, 3, 4, 5, 6, 7, 8, 11, 12]
 
@@ -93,7 +94,8 @@ public enum LCZCGES2StandIn {
         var samples: [Sample] = []
         for city in cities {
             let dn = try readCity(imagesRoot, city: city, date: o.date, resampling: o.resampling)
-            let reflectance = try So2SatResNetV2.sentinel2Reflectance(fromDN: dn.indexSelect(dim: 0, index: Tensor(so2satBands)))
+            let reflectance = try So2SatResNetV2.sentinel2Reflectance(
+                fromDN: dn.indexSelect(dim: 0, index: Tensor(so2satBands)))
             let (h, w) = (reflectance.size(1), reflectance.size(2))
             var origins: [(Int, Int)] = []
             for r in 0..<(h / 32) { for c in 0..<(w / 32) { origins.append((r * 32, c * 32)) } }
@@ -122,11 +124,13 @@ public enum LCZCGES2StandIn {
         }
         let strata = samples.map(\.label)
         let split = DatasetSplit.allCases.filter { $0 != .all }.map { s in
-            (LCZCGES2.splitKeys[s]!, StratifiedSplit.indices(of: s, strata: strata, fractions: o.fractions, seed: o.seed))
+            (LCZCGES2.splitKeys[s]!,
+             StratifiedSplit.indices(of: s, strata: strata, fractions: o.fractions, seed: o.seed))
         }
         try PythonPickle.writeIndexLists(split, to: out.appendingPathComponent(LCZCGES2.defaultPartition).path)
         try writeManifest(out, samples: samples, options: o, cities: cities)
-        log("lcz-standin: \(samples.count) samples, split " + split.map { "\($0.0) \($0.1.count)" }.joined(separator: ", ")
+        log("lcz-standin: \(samples.count) samples, split "
+            + split.map { "\($0.0) \($0.1.count)" }.joined(separator: ", ")
             + " → \(out.path)")
         return samples
     }
@@ -177,7 +181,8 @@ public enum LCZCGES2StandIn {
     static func writeManifest(_ out: URL, samples: [Sample], options o: Options, cities: [String]) throws {
         var csv = "number,city,row,col,lcz_label,probability,nodes\n"
         for s in samples {
-            csv += "\(s.number),\(s.city),\(s.row),\(s.col),\(s.label),\(String(format: "%.6f", s.probability)),\(s.nodes)\n"
+            let p = String(format: "%.6f", s.probability)
+            csv += "\(s.number),\(s.city),\(s.row),\(s.col),\(s.label),\(p),\(s.nodes)\n"
         }
         try AtomicFile.write(Data(csv.utf8), to: out.appendingPathComponent("samples.csv"))
         var counts = [Int](repeating: 0, count: 17)

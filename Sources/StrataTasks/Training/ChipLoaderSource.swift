@@ -9,6 +9,8 @@ public final class ChipLoaderSource: BatchSource {
     public var batchCount: Int { loader.batchCount }
     public var sampleCount: Int { loader.sampleCount }
     public func forEachBatch(epoch: Int, _ body: (TrainingBatch) throws -> Void) throws {
-        try loader.forEachBatch(epoch: epoch) { b in try body(TrainingBatch(input: b.image, target: b.label, graph: b.graph)) }
+        try loader.forEachBatch(epoch: epoch) { b in
+            try body(TrainingBatch(input: b.image, target: b.label, graph: b.graph))
+        }
     }
 }

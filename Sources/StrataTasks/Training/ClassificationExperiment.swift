@@ -46,8 +46,8 @@ public struct ClassificationExperiment: ExperimentTask {
 extension TrainConfig.Data {
     /// How `Datasets.open` opens this config's chip dataset for `split` (bands as given: the config's or a card's).
     public func datasetOptions(split: DatasetSplit, bands: [String]?) throws -> DatasetOptions {
-        var o = DatasetOptions(split: split, bands: bands, splitDirectory: splitDir,
-                               fractions: try SplitFractions(train: trainFraction, val: valFraction, test: testFraction),
+        let fractions = try SplitFractions(train: trainFraction, val: valFraction, test: testFraction)
+        var o = DatasetOptions(split: split, bands: bands, splitDirectory: splitDir, fractions: fractions,
                                seed: splitSeed)
         o.partition = partition
         o.skipMissing = skipMissing

@@ -67,7 +67,9 @@ extension NPY {
         out.append(contentsOf: Array(header.utf8))
         let c = try t.to(Device.cpu).contiguous()
         var bytes = [UInt8](repeating: 0, count: c.count * t.dtype.byteSize)
-        if !bytes.isEmpty { try bytes.withUnsafeMutableBytes { try check(ct_copy_to(c.handle, $0.baseAddress!, $0.count)) } }
+        if !bytes.isEmpty {
+            try bytes.withUnsafeMutableBytes { try check(ct_copy_to(c.handle, $0.baseAddress!, $0.count)) }
+        }
         out.append(contentsOf: bytes)
         return out
     }

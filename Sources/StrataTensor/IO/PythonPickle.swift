@@ -21,8 +21,10 @@ public enum PythonPickle {
         }
         let source = "pickle '\(path)'"
         guard data.first == 0x80 || data.first == 0x28 || data.first == 0x7D else {
-            throw TorchError("\(source) is not a Python pickle (it starts with byte \(data.first.map { String($0) } ?? "none"))"
-                + (data.prefix(2) == Data([0x50, 0x4B]) ? "; it is a zip archive (an .npz of arrays, not a pickled dict)" : ""))
+            let zip = data.prefix(2) == Data([0x50, 0x4B])
+            let first = data.first.map { String($0) } ?? "none"
+            throw TorchError("\(source) is not a Python pickle (it starts with byte \(first))"
+                + (zip ? "; it is a zip archive (an .npz of arrays, not a pickled dict)" : ""))
         }
         var machine = PickleMachine([UInt8](data), source: source) { _ in
             throw TorchError("\(source): persistent ids (torch.save storages) are not expected in a plain pickle")

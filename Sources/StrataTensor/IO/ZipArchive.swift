@@ -202,7 +202,9 @@ public enum ZipWriter {
     /// must stay under 4 GiB (no zip64).
     public static func write(_ members: [(name: String, data: Data)], to path: String) throws {
         var out = Data(), central = Data()
-        func le<T: FixedWidthInteger>(_ v: T, _ d: inout Data) { withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) } }
+        func le<T: FixedWidthInteger>(_ v: T, _ d: inout Data) {
+            withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) }
+        }
         for m in members {
             let name = Data(m.name.utf8)
             guard m.data.count < 0xFFFF_FFFF, out.count < 0xFFFF_FFFF else {
