@@ -20,11 +20,13 @@ public struct ChipBatch: Sendable {
     public let georeferences: [ChipGeoreference?]
     /// Names of the image channels.
     public var bandNames: [String]
+    /// The chips' segment graphs as one disjoint batch (graph i belongs to chip i), when the samples carry graphs.
+    public var graph: GraphBatch?
 
     public init(index: Int, image: Tensor, label: Tensor, mask: Tensor?, indices: [Int], ids: [String],
-                georeferences: [ChipGeoreference?], bandNames: [String]) {
+                georeferences: [ChipGeoreference?], bandNames: [String], graph: GraphBatch? = nil) {
         self.index = index; self.image = image; self.label = label; self.mask = mask; self.indices = indices
-        self.ids = ids; self.georeferences = georeferences; self.bandNames = bandNames
+        self.ids = ids; self.georeferences = georeferences; self.bandNames = bandNames; self.graph = graph
     }
 
     /// A batch with known CRSs and bounds (a chip is georeferenced where both are given).
@@ -126,8 +128,17 @@ public struct ChipBatch: Sendable {
             }
             mask = try Tensor.stack(masks)
         }
+        var graph: GraphBatch? = nil
+        let graphs = samples.compactMap(\.graph)
+        if !graphs.isEmpty {
+            guard graphs.count == samples.count else {
+                let without = samples.first { $0.graph == nil }!.id
+                throw DatasetError(.inconsistent, "batch \(index): chip \(without) has no graph but others have one")
+            }
+            graph = try GraphBatch(graphs)
+        }
         return ChipBatch(index: index, image: image, label: label, mask: mask, indices: samples.map(\.index),
                          ids: samples.map(\.id), georeferences: samples.map(\.georeference),
-                         bandNames: first.bandNames)
+                         bandNames: first.bandNames, graph: graph)
     }
 }

@@ -7,6 +7,7 @@ import StrataTensor
 /// | `small-cnn` | `SmallCNN` | `[N, bands, H, W]`, any size |
 /// | `resnet18`, `resnet34`, `resnet50` | torchvision `ResNet` | `[N, bands, H, W]`, any size ≥ 32 |
 /// | `resnet11-3d` | DF4LCZ `ResNet11_3D` | `[N, bands, H, W]` as a 1-channel volume (32×32×10 in DF4LCZ) |
+/// | `df4lcz-fusion` | `DF4LCZFusion` (card extra `fusion.alpha`, `fusion.training`) | chips + their segment graphs |
 /// | `unet-resnet18`, `unet-resnet34`, `unet-resnet50` | `UNet` (smp layout) | `[N, bands, H, W]`, H and W multiples of 32 |
 /// | `fc-ef`, `fc-siam-conc`, `fc-siam-diff` | `FCSiam` (Daudt 2018 as TorchGeo, smp names) | two dates `[N, 2·bands, H, W]`, multiples of 32 |
 /// | `tinycd` | `TinyCD` (original checkpoint names) | two RGB dates `[N, 6, H, W]`, multiples of 8 |
@@ -57,6 +58,21 @@ public enum ModelRegistry {
         Entry(name: "resnet11-3d", task: .classification,
               summary: "DF4LCZ Sentinel-2 stream: 3-D bottleneck ResNet over (bands, H, W)") {
             try ResNet11_3D(bands: $0.inChannels, numClasses: $0.numClasses)
+        },
+        Entry(name: "df4lcz-fusion", task: .classification,
+              summary: "DF4LCZ: ResNet11-3D Sentinel-2 stream + GCSConv segment-graph stream, late fusion") {
+            let alpha = try $0.extra[DF4LCZFusion.alphaKey].map { v -> Double in
+                guard let a = Double(v) else {
+                    throw ModelError("model card: \(DF4LCZFusion.alphaKey) '\(v)' is not a number")
+                }
+                return a
+            } ?? 0.6
+            let t = $0.extra[DF4LCZFusion.trainingKey] ?? DF4LCZFusion.Training.late.rawValue
+            guard let training = DF4LCZFusion.Training(rawValue: t) else {
+                throw ModelError("model card: \(DF4LCZFusion.trainingKey) '\(t)' is not late or joint")
+            }
+            return try DF4LCZFusion(s2: ResNet11_3D(bands: $0.inChannels, numClasses: $0.numClasses),
+                                    graph: DF4LCZGraphNet(numClasses: $0.numClasses), alpha: alpha, training: training)
         },
         Entry(name: "unet-resnet18", task: .segmentation, summary: "UNet, ResNet-18 encoder, smp parameter names") {
             try UNet(encoder: .resnet18, inChannels: $0.inChannels, numClasses: $0.numClasses)

@@ -29,10 +29,8 @@ public enum CheckpointEvaluation {
             throw TrainingError("\(card.task.rawValue) checkpoints are evaluated on maps: run `strata predict`, then `strata evaluate --map … --labels … --attribute …`")
         }
         Runtime.configure(threads: c.trainer.threads)
-        let ds = try Datasets.open(c.data.dataset, root: c.data.root, options: DatasetOptions(
-            split: split, bands: card.sourceBands, splitDirectory: c.data.splitDir,
-            fractions: try SplitFractions(train: c.data.trainFraction, val: c.data.valFraction, test: c.data.testFraction),
-            seed: c.data.splitSeed))
+        let ds = try Datasets.open(c.data.dataset, root: c.data.root,
+                                   options: c.data.datasetOptions(split: split, bands: card.sourceBands))
         let wanted = card.sourceBands.map(ModelCard.canonicalBand)
         guard ds.bandNames.map(ModelCard.canonicalBand) == wanted else {
             throw TrainingError("band mismatch: \(path) reads bands [\(card.sourceBands.joined(separator: ", "))] but the data has [\(ds.bandNames.joined(separator: ", "))]")
@@ -44,6 +42,7 @@ public enum CheckpointEvaluation {
         var o = TrainerOptions()
         o.progress = false
         o.channelsLast = c.trainer.channelsLast
+        o.lczMetrics = card.extra[ModelCard.metricsKey] == "lcz"
         if o.channelsLast { try model.toMemoryFormat(.channelsLast) }
         let evaluator = try Evaluator(model: model, kind: card.task, numClasses: card.numClasses, options: o)
         let r = try evaluator.evaluate(source)

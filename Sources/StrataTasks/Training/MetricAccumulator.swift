@@ -15,9 +15,18 @@ public struct MetricAccumulator {
     public private(set) var clearSCD: SemanticChangeMetrics.ClearSCD?
     public private(set) var second: SemanticChangeMetrics.SECOND?
 
-    public init(kind: TaskKind, numClasses: Int, ignoreIndex: Int? = nil, secondConvention: Bool = false) throws {
+    /// Whether the classification summary adds `LCZMetrics`' group accuracies (`oa_built`, `oa_natural`).
+    public let lcz: Bool
+
+    public init(kind: TaskKind, numClasses: Int, ignoreIndex: Int? = nil, secondConvention: Bool = false,
+                lcz: Bool = false) throws {
+        guard !lcz || (kind == .classification && numClasses == 17) else {
+            throw TrainingError("LCZ metrics need a classification of the 17 local climate zones, not \(numClasses) "
+                + "\(kind.rawValue) classes")
+        }
         self.kind = kind
         self.numClasses = numClasses
+        self.lcz = lcz
         switch kind {
         case .classification, .segmentation:
             confusion = try ConfusionMatrix(numClasses: numClasses, ignoreIndex: ignoreIndex)
@@ -70,13 +79,18 @@ public struct MetricAccumulator {
         }
     }
 
-    /// Scalar metrics by name (`oa`, `aa`, `kappa`, `f1_macro`, `f1_weighted`, `miou`, `map`, …).
+    /// Scalar metrics by name (`oa`, `aa`, `kappa`, `f1_macro`, `f1_weighted`, `miou`, `map`, `oa_built`, …).
     public var summary: [String: Double] {
         switch kind {
         case .classification:
             let c = confusion!
-            return ["oa": c.overallAccuracy, "aa": c.averageAccuracy, "kappa": c.kappa,
-                    "f1_macro": c.macroF1, "f1_weighted": c.weightedF1]
+            var s = ["oa": c.overallAccuracy, "aa": c.averageAccuracy, "kappa": c.kappa,
+                     "f1_macro": c.macroF1, "f1_weighted": c.weightedF1]
+            if lcz {
+                s["oa_built"] = LCZMetrics.groupAccuracy(c, LCZMetrics.builtClasses)
+                s["oa_natural"] = LCZMetrics.groupAccuracy(c, LCZMetrics.naturalClasses)
+            }
+            return s
         case .segmentation:
             let c = confusion!
             return ["oa": c.overallAccuracy, "kappa": c.kappa, "miou": c.meanIoU, "f1_macro": c.macroF1]

@@ -143,7 +143,7 @@ public final class Trainer {
             let weight = try lossWeight(target, batch.count)
             if weight == 0 { progress?.advance(Double(batch.count)); return }
             let lossValue = try Torch.autocast(options.device, dtype: .bfloat16, enabled: options.precision == .bf16) {
-                try loss.training(model(input), target)
+                try evaluator.trainingLoss(evaluator.outputs(batch, input: input), target)
             }
             let value = try lossValue.item()
             guard value.isFinite else {
