@@ -12,7 +12,7 @@ import Testing
                                         "fpn-efficientnet-b0", "fpn-efficientnet-b4", "clearscd"])
         #expect(ModelRegistry.entries.filter { $0.task == .change }.map(\.name)
                 == ["fc-ef", "fc-siam-conc", "fc-siam-diff", "tinycd"])
-        #expect(ModelRegistry.entries.filter { $0.task == .segmentation }.map(\.name).allSatisfy { $0.hasPrefix("unet-") })
+        #expect(ModelRegistry.entries.filter { $0.task == .segmentation }.map(\.name).allSatisfy { $0.hasPrefix("unet-") || $0.hasPrefix("fpn-") })
     }
 
     /// Every registered model builds and maps a small input to the right output shape.
