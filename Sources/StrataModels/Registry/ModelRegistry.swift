@@ -7,6 +7,7 @@ import StrataTensor
 /// | `small-cnn` | `SmallCNN` | `[N, bands, H, W]`, any size |
 /// | `resnet18`, `resnet34`, `resnet50` | torchvision `ResNet` | `[N, bands, H, W]`, any size ≥ 32 |
 /// | `resnet11-3d` | DF4LCZ `ResNet11_3D` | `[N, bands, H, W]` as a 1-channel volume (32×32×10 in DF4LCZ) |
+/// | `so2sat-resnet20` | So2Sat LCZ42 `So2SatResNetV2` (depth 20) | `[N, bands, H, W]`, 32×32 in So2Sat |
 /// | `unet-resnet18`, `unet-resnet34`, `unet-resnet50` | `UNet` (smp layout) | `[N, bands, H, W]`, H and W multiples of 32 |
 ///
 /// Models are built from a `ModelCard` (`make(card:)`): the card says the architecture, the task, the bands and the
@@ -51,6 +52,10 @@ public enum ModelRegistry {
         Entry(name: "resnet11-3d", task: .classification,
               summary: "DF4LCZ Sentinel-2 stream: 3-D bottleneck ResNet over (bands, H, W)") {
             try ResNet11_3D(bands: $0.inChannels, numClasses: $0.numClasses)
+        },
+        Entry(name: So2SatResNetV2.architecture, task: .classification,
+              summary: "So2Sat LCZ42 ResNet20-v2 (Keras resnet_v2, pre-activation bottlenecks); Keras .h5 weights load") {
+            try So2SatResNetV2(inChannels: $0.inChannels, numClasses: $0.numClasses, depth: 20)
         },
         Entry(name: "unet-resnet18", task: .segmentation, summary: "UNet, ResNet-18 encoder, smp parameter names") {
             try UNet(encoder: .resnet18, inChannels: $0.inChannels, numClasses: $0.numClasses)
