@@ -8,8 +8,8 @@ import Foundation
 /// Every input is untrusted (mask files come from other programs): characters, run lengths, overflow and the
 /// total are checked, and anything malformed throws — decoding never reads or writes out of bounds.
 public enum COCORLE {
-    /// Largest mask decoded (h × w), 2^31 pixels.
-    public static let maxPixels = 1 << 31
+    /// Largest mask decoded (h × w): 2^28 pixels (16384²), so a few bytes of counts cannot demand gigabytes.
+    public static let maxPixels = 1 << 28
 
     /// Run lengths from pycocotools' compressed string (`rleFrString`): each count is a little-endian sequence of
     /// 5-bit groups in characters `'0'`…`'o'` (48…111), bit 0x20 meaning "more groups follow" and bit 0x10 of the

@@ -156,6 +156,9 @@ public enum InstanceMaskFiles {
                 throw DatasetError(.badFile, "instance masks: record \(i) of \(path) is \(m.height)×\(m.width), the others \(s.0)×\(s.1)")
             }
             size = (m.height, m.width)
+            guard bytes.count + m.mask.count <= COCORLE.maxPixels * 4 else {
+                throw DatasetError(.badFile, "instance masks: \(path) holds more mask pixels than \(COCORLE.maxPixels * 4) (\(records.count) masks of \(m.height)×\(m.width))")
+            }
             bytes += m.mask
         }
         let (h, w) = size!
