@@ -128,4 +128,24 @@ import Testing
         }
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("\(city)_lcz.png").path))
     }
+
+    /// The command a user runs: Keras weights named with --model, the OSCD stack's bands named with --input-bands.
+    @Test(.enabled(if: SharedData.shouldRun)) func cliMapsParisFromKerasWeights() throws {
+        let dir = try SharedData.tempDir("lcz-cli")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let map = dir.appendingPathComponent("paris_lcz.tif").path
+        let args = ["predict", "--weights", try SharedData.path(Self.weights), "--input",
+                    try SharedData.path("oscd/derived/paris_t1_13band_10m.tif"),
+                    "--input-bands", Self.oscdBands.joined(separator: ","), "--output", map, "--summary", "--no-progress",
+                    "--batch-size", "64"]
+        let missing = try Subprocess.run(try StrataBinary.path(), args)
+        #expect(missing.status != 0 && missing.stderr.contains("--model so2sat-resnet20"), "\(missing.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: map))
+        let r = try Subprocess.run(try StrataBinary.path(), args + ["--model", "so2sat-resnet20"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("13 × 13") && r.stdout.contains("17 classes"), "\(r.stdout)")
+        #expect(r.stdout.contains("LCZ 2 Compact mid-rise"), "area per LCZ printed: \(r.stdout)")
+        let md = try String(contentsOfFile: dir.appendingPathComponent("paris_lcz.md").path, encoding: .utf8)
+        #expect(md.contains("| 1 | LCZ 2 Compact mid-rise | #d10000 |"), "\(md)")
+    }
 }
