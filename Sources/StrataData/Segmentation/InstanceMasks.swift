@@ -19,7 +19,8 @@ public enum InstanceMaskSet: @unchecked Sendable {
     }
 
     /// The DF4LCZ graph of these masks over `image` `[3, H, W]` (see `SegmentGraph`).
-    public func graph(image: Tensor, label: Int? = nil, options: SegmentGraph.Options = .init()) throws -> SegmentGraph {
+    public func graph(image: Tensor, label: Int? = nil,
+                      options: SegmentGraph.Options = .init()) throws -> SegmentGraph {
         switch self {
         case .labels(let t): try SegmentGraph(image: image, labels: t, label: label, options: options)
         case .stack(let t): try SegmentGraph(image: image, masks: t, label: label, options: options)
@@ -55,8 +56,8 @@ public enum InstanceMasks: @unchecked Sendable {
         .felzenszwalb(try! Felzenszwalb(scale: 100, sigma: 0.5, minSize: 50))
     }
 
-    /// The masks of `image` (`[3, H, W]` uint8 or float); `key` names the image's entry for `.files` (ignored by
-    /// nothing else: it is required there and rejected nowhere). Masks must match the image's size.
+    /// The masks of `image` (`[3, H, W]` uint8 or float); `key` names the image's entry for `.files` (required
+    /// there; the other sources compute masks from the pixels alone). Masks must match the image's size.
     public func masks(image: Tensor, key: String? = nil) throws -> InstanceMaskSet {
         guard image.rank == 3 else {
             throw DatasetError(.invalidArgument, "instance masks: the image must be [C, H, W], got \(image.shape)")

@@ -16,7 +16,8 @@ extension ModelCard {
         /// values (any float dtype); `scale`/`offset`: one per channel. Returns float32.
         public func normalize(_ raw: Tensor, scale: [Double], offset: [Double]) throws -> Tensor {
             let c = scale.count
-            let s = try Tensor(scale, shape: [1, c, 1, 1]).to(raw.device), o = try Tensor(offset, shape: [1, c, 1, 1]).to(raw.device)
+            let s = try Tensor(scale, shape: [1, c, 1, 1]).to(raw.device)
+            let o = try Tensor(offset, shape: [1, c, 1, 1]).to(raw.device)
             let x = try raw.to(.float16).to(.float64)
             return try (x * s + o).to(.float16).to(.float32)
         }
