@@ -93,8 +93,10 @@ public struct TrainedModel {
             }
             forward = { try stack.forward($0) }
         } else {
-            let model = try module(device: device)
-            forward = { try model($0) }
+            // Channels-last, as the evaluator runs models: oneDNN's convolutions are markedly faster in that layout
+            // on CPU (So2Sat ResNet20: ~1.7× per chip).
+            let model = try module(device: device).toMemoryFormat(.channelsLast)
+            forward = { x in try model(x.rank == 4 ? x.contiguous(.channelsLast) : x) }
         }
         let colors = try Self.classColors(card)
         let indices = try InputIndices(card: card)
