@@ -72,6 +72,33 @@ import Testing
         #expect(throws: DatasetError.self) { _ = try COCORLE.decode(["size": [2, 2], "counts": [1.5, 2.5]]) }
     }
 
+    /// A seeded smoke run of the `sam-rle` fuzz harness's path: random counts strings (from the RLE alphabet and
+    /// beyond) and byte-level mutations of the fixture JSON either decode or throw; none may trap. A mask that
+    /// decodes has exactly h × w pixels.
+    @Test func randomRLEInputsDecodeOrThrow() throws {
+        var rng = MaskFuzzRandom(seed: 12)
+        for _ in 0..<3000 {
+            let n = Int(rng.next() % 24)
+            let s = String(decoding: (0..<n).map { _ in UInt8(40 + rng.next() % 80) }, as: UTF8.self)
+            let (h, w) = (Int(rng.next() % 9), Int(rng.next() % 9))
+            if let counts = try? COCORLE.counts(fromString: s), let m = try? COCORLE.decode(counts: counts, height: h, width: w) {
+                #expect(m.count == h * w)
+            }
+        }
+        let json = try Data(contentsOf: Self.dir.appendingPathComponent("sam.json"))
+        let dir = try SharedData.tempDir("rle-mutations")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("m.json").path
+        for _ in 0..<300 {
+            var bytes = [UInt8](json)
+            for _ in 0..<Int(1 + rng.next() % 4) {
+                bytes[Int(rng.next() % UInt64(bytes.count))] = UInt8(32 + rng.next() % 95)
+            }
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            if case .stack(let m)? = try? InstanceMaskFiles.readSAMJSON(path) { #expect(m.rank == 3) }
+        }
+    }
+
     @Test func labelImagesPNGAndGeoTIFF() throws {
         let classes = try Self.npy("classes.npy")
         // labels.png: 0 background, k + 1 for class k > 0 → masks of classes 1…3; class 0 is no mask.
@@ -152,5 +179,18 @@ import Testing
         #expect(throws: DatasetError.self) { try source.masks(image: try Self.image()) }
         let small = try Tensor.zeros([3, 20, 20], .init(dtype: .uint8))
         #expect(throws: DatasetError.self) { try source.masks(image: small, key: "sam") }
+    }
+}
+
+/// A small seeded generator (SplitMix64) for reproducible random test inputs.
+private struct MaskFuzzRandom: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
