@@ -7,7 +7,7 @@ import Testing
 @Suite struct RegistryTests {
     @Test func namesAndKinds() {
         #expect(ModelRegistry.names == ["small-cnn", "resnet18", "resnet34", "resnet50", "resnet11-3d",
-                                        "df4lcz-fusion", "unet-resnet18", "unet-resnet34", "unet-resnet50",
+                                        "df4lcz-fusion", "so2sat-resnet20", "unet-resnet18", "unet-resnet34", "unet-resnet50",
                                         "fc-ef", "fc-siam-conc", "fc-siam-diff", "tinycd",
                                         "fpn-efficientnet-b0", "fpn-efficientnet-b4", "clearscd"])
         #expect(ModelRegistry.entries.filter { $0.task == .change }.map(\.name)
