@@ -89,6 +89,16 @@ public struct ChipBatch: Sendable {
                 v += s.label.multiHot(classCount: classCount)
             }
             label = try Tensor(v, shape: [samples.count, classCount])
+        case .embedding:
+            // Paired data (SenCLIPPairs): each label is the row of the target embeddings the chip pairs with.
+            var v = [Int64](); v.reserveCapacity(samples.count)
+            for s in samples {
+                guard case .single(let r) = s.label, r >= 0 else {
+                    throw DatasetError(.inconsistent, "batch \(index): chip \(s.id) has no pairing row")
+                }
+                v.append(Int64(r))
+            }
+            label = try Tensor(v)
         default:
             throw DatasetError(.invalidArgument, "batch \(index): chip datasets carry classification or multi-label labels, not \(task.rawValue)")
         }

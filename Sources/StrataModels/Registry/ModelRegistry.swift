@@ -61,6 +61,10 @@ public enum ModelRegistry {
         Entry(name: "unet-resnet50", task: .segmentation, summary: "UNet, ResNet-50 encoder, smp parameter names") {
             try UNet(encoder: .resnet50, inChannels: $0.inChannels, numClasses: $0.numClasses)
         },
+        Entry(name: "senclip", task: .embedding,
+              summary: "SenCLIP: CLIP image tower + projection head, InfoNCE against ground-image embeddings") {
+            try SenCLIPModel(card: $0)
+        },
     ]
 
     /// The registered names, in listing order.

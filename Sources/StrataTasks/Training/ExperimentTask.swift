@@ -18,11 +18,22 @@ public protocol ExperimentTask {
     func configureModel(_ model: Module, config: TrainConfig) throws
     /// The title of report.html.
     func reportTitle(_ config: TrainConfig) -> String
+    /// Loads `model.weights` into the freshly built model (the one place pretrained weights enter a run). The
+    /// default reads any checkpoint layout with `PretrainedWeights` (prefixes, partial loads, first-conv
+    /// adaptation); a task whose weights are part of another model (SenCLIP: the image tower of a CLIP
+    /// checkpoint) overrides it.
+    func loadPretrainedWeights(_ model: Module, config: TrainConfig) throws
 }
 
 extension ExperimentTask {
     public func lossOptions(_ c: TrainConfig) -> LossOptions {
         LossOptions(labelSmoothing: c.trainer.labelSmoothing, classWeights: c.trainer.classWeights)
+    }
+
+    public func loadPretrainedWeights(_ model: Module, config c: TrainConfig) throws {
+        guard let path = c.modelWeights else { return }
+        let report = try PretrainedWeights.load(path, into: model, options: c.weightLoadOptions)
+        print("model.\(report.summary)")
     }
 
     public func configureModel(_ model: Module, config c: TrainConfig) throws {

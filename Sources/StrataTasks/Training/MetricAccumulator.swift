@@ -7,6 +7,7 @@ public struct MetricAccumulator {
     public let numClasses: Int
     public private(set) var confusion: ConfusionMatrix?
     public private(set) var multiLabel: MultiLabelMetrics?
+    public private(set) var embedding: EmbeddingAgreement?
 
     public init(kind: TaskKind, numClasses: Int, ignoreIndex: Int? = nil) throws {
         self.kind = kind
@@ -16,6 +17,8 @@ public struct MetricAccumulator {
             confusion = try ConfusionMatrix(numClasses: numClasses, ignoreIndex: ignoreIndex)
         case .multilabel:
             multiLabel = try MultiLabelMetrics(numClasses: numClasses)
+        case .embedding:
+            embedding = EmbeddingAgreement()
         default:
             throw TrainingError("no metrics are defined for the \(kind.rawValue) task yet")
         }
@@ -26,6 +29,8 @@ public struct MetricAccumulator {
         case .classification, .segmentation:
             let pred = try logits.detached().argmax(dim: 1)
             try confusion!.update(predictions: pred, targets: target)
+        case .embedding:
+            try embedding!.update(output: logits, target: target)
         default:
             try multiLabel!.update(logits: logits.detached().to(.float32), targets: target)
         }
@@ -41,6 +46,8 @@ public struct MetricAccumulator {
         case .segmentation:
             let c = confusion!
             return ["oa": c.overallAccuracy, "kappa": c.kappa, "miou": c.meanIoU, "f1_macro": c.macroF1]
+        case .embedding:
+            return embedding!.summary
         default:
             let m = multiLabel!
             return ["map": m.meanAveragePrecision, "f1_micro": m.microF1(), "f1_macro": m.macroF1()]
@@ -57,6 +64,8 @@ public struct MetricAccumulator {
             let p = c.precision, r = c.recall, f1 = c.f1, iou = c.iou, s = c.support
             return (["class", "precision", "recall", "F1", "IoU", "support"],
                     (0..<numClasses).map { [n($0), f(p[$0]), f(r[$0]), f(f1[$0]), f(iou[$0]), String(s[$0])] })
+        case .embedding:
+            return (["metric", "value"], embedding!.summary.sorted { $0.key < $1.key }.map { [$0.key, f($0.value)] })
         default:
             let m = multiLabel!
             let ap = m.averagePrecision, f1 = m.f1()
