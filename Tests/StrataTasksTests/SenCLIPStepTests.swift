@@ -27,7 +27,7 @@ import Testing
     /// The model of one fixture case, with the reference's starting state.
     static func model(_ p: [String: Tensor], case c: String, pooling: SenCLIPOptions.Pooling) throws -> SenCLIPModel {
         let base = try CLIPWeights.stateDict(from: fixture("senclip_base.safetensors"))
-        let clip = try CLIPConfig.infer(from: base)
+        let clip = try SenCLIPModel.clipConfig(of: base)
         let m = try SenCLIPModel(vision: clip.vision, embedDim: clip.embedDim, activation: clip.activation,
                                  options: SenCLIPOptions(pooling: pooling, poolOut: .sum, queueSize: 8, dropout: 0))
         try m.visual.load(stateDict: base.scoped("visual"))

@@ -74,7 +74,7 @@ public final class SenCLIPProjectionHead: Module {
 
 /// SenCLIP's `AttentionPoolPerImage`: `[B, V, D]` → `[B, D]`.
 public final class SenCLIPAttentionPool: Module {
-    let linear: Linear
+    public let linear: Linear
     public let out: SenCLIPOptions.PoolOut
 
     public init(_ dim: Int, out: SenCLIPOptions.PoolOut) throws {
@@ -180,7 +180,7 @@ public final class SenCLIPModel: Module, ContrastiveModel {
     /// embeddings (column 0) and the queue.
     public func contrastiveLogits(_ s: Tensor, pooled g: Tensor) throws -> Tensor {
         let pos = try (s * g).sum(dims: [1], keepdim: true)
-        let neg = try s.matmul(queue.detached())
+        let neg = try s.matmul(queue.clone())      // a copy: the queue is updated in place before backward
         return try Tensor.cat([pos, neg], dim: 1)
     }
 
@@ -222,6 +222,16 @@ public final class SenCLIPModel: Module, ContrastiveModel {
 }
 
 // MARK: model card
+
+extension SenCLIPModel {
+    /// The CLIP architecture of a state dict for SenCLIP, which uses only its image tower: the text tower's head
+    /// count (not recorded in a state dict, irrelevant here) is taken as one head.
+    public static func clipConfig(of sd: StateDict, activation: CLIPActivation = .quickGELU,
+                                  visionHeadWidth: Int = CLIPConfig.defaultHeadWidth) throws -> CLIPConfig {
+        try CLIPConfig.infer(from: sd, activation: activation, visionHeadWidth: visionHeadWidth,
+                             textHeadWidth: sd["ln_final.weight"]?.shape.first ?? CLIPConfig.defaultHeadWidth)
+    }
+}
 
 extension SenCLIPModel {
     /// Model-card entries that rebuild this architecture (`ModelRegistry` entry `senclip`).

@@ -28,7 +28,7 @@ public struct SenCLIPExperiment: ExperimentTask {
             throw ConfigError("model.weights: task: senclip needs the CLIP weights to start from")
         }
         let sd = try CLIPWeights.stateDict(from: path)
-        return (sd, try CLIPConfig.infer(from: sd))
+        return (sd, try SenCLIPModel.clipConfig(of: sd))
     }
 
     static func options(_ c: TrainConfig) -> SenCLIPOptions {
