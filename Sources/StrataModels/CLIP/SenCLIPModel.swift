@@ -203,6 +203,9 @@ public final class SenCLIPModel: Module, ContrastiveModel {
         return loss
     }
 
+    /// Where the next batch of keys goes in the queue.
+    public var queuePointer: Int { get throws { try queuePtr.itemInt() } }
+
     /// Replaces the oldest keys of the queue with `keys` `[B, D]` (`_dequeue_and_enqueue`).
     func enqueue(_ keys: Tensor) throws {
         let b = keys.shape[0], k = options.queueSize
