@@ -40,6 +40,10 @@ import Testing
         #expect(err("task: senclip\ndata: {root: p}\nmodel: {name: resnet18, weights: w.pt}")?
             .contains("model.name") == true)
         #expect(err("data: {dataset: eurosat}\nsenclip: {queue_size: 64}")?.contains("senclip:") == true)
+        #expect(err("task: senclip\ndata: {root: p, indices: [ndvi]}\nmodel: {weights: w.pt}")?
+            .contains("data.indices does nothing for task: senclip") == true)
+        #expect(err("task: senclip\ndata: {root: p}\nmodel: {weights: w.pt}\ntrainer: {label_smoothing: 0.1}")?
+            .contains("trainer.label_smoothing") == true)
         #expect(err("task: embedding\ndata: {dataset: eurosat}")?.contains("senclip") == true)
     }
 
@@ -47,7 +51,9 @@ import Testing
     @Test func pairFolderLayout() throws {
         let dir = try SharedData.tempDir("senclip-pairs")
         defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(throws: DatasetError.self) { try SenCLIPPairs(root: dir.path, split: .train, bands: nil, imageSize: 32) }
+        #expect(throws: DatasetError.self) {
+            try SenCLIPPairs(root: dir.path, split: .train, bands: nil, imageSize: 32)
+        }
         let standin = SharedData.fixtures("StrataTasksTests").appendingPathComponent("senclip-standin")
         try FileManager.default.copyItem(at: standin.appendingPathComponent("ground.npy"),
                                          to: dir.appendingPathComponent("ground.npy"))

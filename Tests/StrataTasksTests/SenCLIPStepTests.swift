@@ -17,7 +17,9 @@ import Testing
     /// clamp (after instead of before the step), a missed enqueue or a non-zero head init moves results by ≥ 1e-3.
     static let parity = Parity("SenCLIP step", rtol: 1e-5)
 
-    static func fixture(_ name: String) -> String { SharedData.fixtures("StrataTasksTests").appendingPathComponent(name).path }
+    static func fixture(_ name: String) -> String {
+        SharedData.fixtures("StrataTasksTests").appendingPathComponent(name).path
+    }
 
     static func rel(_ a: Tensor, _ b: Tensor) throws -> Double {
         let d = try (a.to(.float64) - b.to(.float64)).abs().max().item()

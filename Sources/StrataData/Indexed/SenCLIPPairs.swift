@@ -53,7 +53,8 @@ public final class SenCLIPPairs: ChipDataset, @unchecked Sendable {
             throw DatasetError(.badFile, "\(name): cannot read \(npy): \(error)")
         }
         guard embeddings.rank == 3, embeddings.shape[1] >= 1 else {
-            throw DatasetError(.inconsistent, "\(name): \(npy) must be [locations, views, dim], got \(embeddings.shape)")
+            throw DatasetError(.inconsistent,
+                               "\(name): \(npy) must be [locations, views, dim], got \(embeddings.shape)")
         }
         let text: String
         do { text = try String(contentsOfFile: index, encoding: .utf8) } catch {
@@ -97,7 +98,7 @@ public final class SenCLIPPairs: ChipDataset, @unchecked Sendable {
         }
         self.files = files
         self.rows = rows
-        let probe = files.first ?? lines.first.map { _ in "" } ?? ""
+        let probe = files.first ?? ""
         guard !probe.isEmpty, FileManager.default.fileExists(atPath: probe) else {
             throw DatasetError(.notFound, "\(name): the \(split) split of \(index) is empty or its first chip "
                 + "'\(probe)' does not exist (image paths are relative to \(base.path))")

@@ -127,7 +127,9 @@ public final class SenCLIPModel: Module, ContrastiveModel {
 
     public init(vision: CLIPConfig.Vision, embedDim: Int, activation: CLIPActivation = .quickGELU,
                 options: SenCLIPOptions = .init()) throws {
-        guard options.queueSize >= 1 else { throw ModelError("SenCLIP: queue size must be ≥ 1, got \(options.queueSize)") }
+        guard options.queueSize >= 1 else {
+            throw ModelError("SenCLIP: queue size must be ≥ 1, got \(options.queueSize)")
+        }
         guard options.temperature > 0 else {
             throw ModelError("SenCLIP: temperature must be > 0, got \(options.temperature)")
         }
@@ -265,7 +267,8 @@ extension SenCLIPModel {
         else { throw ModelError("model card: bad clip.activation, senclip.pooling or senclip.pool_out entry") }
         try self.init(vision: CLIPConfig.Vision(spec: value("clip.vision")), embedDim: number("clip.embed_dim"),
                       activation: activation,
-                      options: SenCLIPOptions(pooling: pooling, poolOut: poolOut, queueSize: number("senclip.queue_size"),
+                      options: SenCLIPOptions(pooling: pooling, poolOut: poolOut,
+                                              queueSize: number("senclip.queue_size"),
                                               dropout: number("senclip.dropout"),
                                               temperature: number("senclip.temperature")))
     }

@@ -6,7 +6,7 @@ import StrataTensor
 /// and bad values are errors naming the key and what is allowed.
 ///
 /// ```yaml
-/// task: classification            # classification | multilabel | segmentation
+/// task: classification            # classification | multilabel | segmentation | senclip (docs/clip.md)
 /// data:
 ///   dataset: eurosat              # see `strata datasets`
 ///   root: ../shared/data/eurosat-ms
@@ -284,6 +284,15 @@ public struct TrainConfig: Sendable {
         if task == .embedding {
             guard modelWeights != nil else {
                 throw ConfigError("model.weights: task: senclip fine-tunes a CLIP image tower; give the CLIP weights to start from (OpenAI .pt, open_clip .bin/.safetensors, a SenCLIP .ckpt)")
+            }
+            let unused: [(String, Bool)] = [("data.indices", !data.indices.isEmpty),
+                                             ("trainer.label_smoothing", trainer.labelSmoothing != 0),
+                                             ("trainer.class_weights", trainer.classWeights != nil),
+                                             ("model.weights_partial", weightsPartial),
+                                             ("model.adapt_first_conv", adaptFirstConv),
+                                             ("model.zero_init_residual", zeroInitResidual)]
+            if let (key, _) = unused.first(where: { $0.1 }) {
+                throw ConfigError("\(key) does nothing for task: senclip (a 3-band CLIP tower loaded strictly, trained with InfoNCE, no classes); remove it")
             }
             if senclip.queueSize % data.batchSize != 0 {
                 throw ConfigError("senclip.queue_size \(senclip.queueSize) must be a multiple of data.batch_size \(data.batchSize) (the queue is replaced one batch at a time)")

@@ -4,11 +4,11 @@ import StrataModels
 import StrataTensor
 
 /// What a task supplies to the shared training scaffold (`Experiment`), in the manner of TorchGeo's trainer base:
-/// the data hook (`prepareData`), the model hook (`configureModel`), the loss hook (`lossOptions`; the task's
-/// `TaskKind` picks `TaskLoss`), the metrics hook (the kind picks `MetricAccumulator`) and the report hook
-/// (`reportTitle`). Everything else — run folder, seeding and threads, normalisation, model card, building the model
-/// and loading pretrained weights, optimizer/scheduler/trainer wiring, resume, report.html, summary.json and the
-/// resolved config — is the scaffold's, the same for every task.
+/// the data hook (`prepareData`), the model hook (`configureModel`), the weights hook (`loadPretrainedWeights`,
+/// by default `PretrainedWeights`), the loss hook (`lossOptions`; the task's `TaskKind` picks `TaskLoss`), the
+/// metrics hook (the kind picks `MetricAccumulator`) and the report hook (`reportTitle`). Everything else — run
+/// folder, seeding and threads, normalisation, model card, building the model, optimizer/scheduler/trainer
+/// wiring, resume, report.html, summary.json and the resolved config — is the scaffold's, the same for every task.
 public protocol ExperimentTask {
     /// Opens the data for `config`: band and class names, the task kind, and the sources to train on.
     func prepareData(_ config: TrainConfig) throws -> ExperimentData

@@ -63,7 +63,8 @@ public struct SenCLIPExperiment: ExperimentTask {
                                            options: Self.options(c))
         extra["dataset"] = TrainConfig.senclipDataset
         extra["senclip.views"] = String(train.views)
-        extra["senclip.preprocess"] = "min-max over bands to [0, 1], centre crop \(c.senclip.crop.map(String.init) ?? "none"), "
+        let crop = c.senclip.crop.map(String.init) ?? "none"
+        extra["senclip.preprocess"] = "min-max over bands to [0, 1], centre crop \(crop), "
             + "bilinear resize to \(size)"
         return ExperimentData(
             kind: .embedding, bands: train.bandNames, classNames: [], inputSize: [size, size], extra: extra,
@@ -96,7 +97,8 @@ public struct SenCLIPExperiment: ExperimentTask {
 
     public func configureModel(_ model: Module, config c: TrainConfig) throws {
         if c.zeroInitResidual {
-            throw ConfigError("model.zero_init_residual does not apply to task: senclip (the tower starts from CLIP weights); remove it")
+            throw ConfigError("model.zero_init_residual does not apply to task: senclip (the tower starts from "
+                + "CLIP weights); remove it")
         }
     }
 
