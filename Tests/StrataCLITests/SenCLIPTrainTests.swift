@@ -40,6 +40,12 @@ import Testing
             #expect(FileManager.default.fileExists(atPath: run.appendingPathComponent(f).path), "\(f) missing")
         }
 
+        // `strata evaluate` rebuilds the pairs and the model from the checkpoint.
+        let ev = try Run.start(["evaluate", "--checkpoint", run.appendingPathComponent("best.ckpt").path,
+                                "--split", "val"])
+        ev.waitUntilExit()
+        #expect(ev.terminationStatus == 0)
+
         let ck = try Checkpoint.load(run.appendingPathComponent("last.ckpt").path)
         let card = try ModelCard(json: try #require(ck.metadata[ModelWeights.metadataKey]))
         #expect(card.architecture == "senclip" && card.task == .embedding)
