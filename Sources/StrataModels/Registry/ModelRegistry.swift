@@ -119,6 +119,10 @@ public enum ModelRegistry {
             config.classes = $0.numClasses
             return try ClearSCD(config)
         },
+        Entry(name: "senclip", task: .embedding,
+              summary: "SenCLIP: CLIP image tower + projection head, InfoNCE against ground-image embeddings") {
+            try SenCLIPModel(card: $0)
+        },
     ]
 
     /// The registered names, in listing order.

@@ -13,7 +13,7 @@ public struct Evaluator {
 
     public init(model: Module, kind: TaskKind, numClasses: Int, loss: LossOptions = .init(),
                 options: TrainerOptions = .init()) throws {
-        try self.init(model: model, kind: kind, numClasses: numClasses, taskLoss: TaskLoss(kind: kind, options: loss),
+        try self.init(model: model, kind: kind, numClasses: numClasses, taskLoss: TaskLoss(kind: kind, options: loss, model: model),
                       options: options)
     }
 
