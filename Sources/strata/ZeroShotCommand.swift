@@ -64,9 +64,11 @@ struct ZeroShotCommand: ParsableCommand {
     @Option(help: "Intra-op threads (default: STRATA_THREADS or the number of cores).") var threads: Int?
     @Option(help: "Device: cpu or cuda.") var device = "cpu"
     @Flag(name: .customLong("no-progress"), help: "Do not print progress.") var noProgress = false
+    @Option(name: .customLong("bench-images"), help: .hidden) var benchImages: Int?
 
     func run() throws {
         Runtime.configure(threads: threads)
+        if let benchImages { return try ZeroShotBench.run(self, images: benchImages) }
         guard (chips == nil) != (input == nil) else {
             throw ValidationError("give either --chips DIR (a chip folder) or --input SCENE (a whole scene), not both")
         }
@@ -141,7 +143,7 @@ struct ZeroShotCommand: ParsableCommand {
     func openChips(_ root: String) throws -> (any ChipDataset, String) {
         var name = dataset.lowercased()
         if name == "auto" {
-            let found = Datasets.detect(ChipFiles.absolute(root))
+            let found = Datasets.detect(URL(fileURLWithPath: root).standardizedFileURL.path)
             name = found.first?.name ?? "folder"
         }
         guard ["eurosat", "eurosat-rgb", "bigearthnet", "folder"].contains(name) else {
@@ -248,13 +250,13 @@ struct ZeroShotCommand: ParsableCommand {
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         let map = URL(fileURLWithPath: output).appendingPathComponent("zeroshot_map.tif").path
         let outputs = PredictionOutputs.beside(map, probabilities: true, summary: true)
-        let run = try Predictor(model: model, options: options).predict(inputs: [scene], outputs: outputs)
-        let g = run.outputGrid
-        print("map: \(map) (\(g.width) × \(g.height) cells of \(side) px at \(String(format: "%.3g", run.sceneGrid.transform.resX)) "
-            + "\(run.sceneGrid.crs.units), \(run.sceneGrid.crs))")
+        let result = try Predictor(model: model, options: options).predict(inputs: [scene], outputs: outputs)
+        let g = result.outputGrid, sg = result.sceneGrid
+        let res = String(format: "%.3g", sg.transform.resolution.x)
+        print("map: \(map) (\(g.width) × \(g.height) cells of \(side) px at \(res) \(sg.crs.units), \(sg.crs))")
         if let p = outputs.probabilities { print("probabilities: \(p)") }
         if let j = outputs.summaryJSON, let m = outputs.summaryMarkdown { print("summary: \(j), \(m)") }
-        print(String(format: "mapped %d windows in %.2f s", run.chips, run.seconds))
+        print(String(format: "mapped %d windows in %.2f s", result.chips, result.seconds))
     }
 }
 

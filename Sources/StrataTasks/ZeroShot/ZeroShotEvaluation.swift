@@ -86,10 +86,11 @@ public struct ZeroShotEvaluation {
                 images.append(s.image)
                 ids.append(s.id)
                 if let map {
-                    labels.append(switch s.label {
+                    let label: ChipLabel = switch s.label {
                     case .single(let c): .single(map[c])
                     case .multiple(let cs): .multiple(cs.map { map[$0] }.sorted())
-                    })
+                    }
+                    labels.append(label)
                 }
             }
             let batch = try preprocessing(Tensor.stack(images, dim: 0).to(device))
