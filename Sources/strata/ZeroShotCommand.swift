@@ -141,10 +141,17 @@ struct ZeroShotCommand: ParsableCommand {
     }
 
     func openChips(_ root: String) throws -> (any ChipDataset, String) {
-        var name = dataset.lowercased()
+        var name = dataset.lowercased(), root = root
         if name == "auto" {
-            let found = Datasets.detect(URL(fileURLWithPath: root).standardizedFileURL.path)
-            name = found.first?.name ?? "folder"
+            // The folder itself, or a dataset one or two levels down (eurosat-ms/eurosat/<Class>/…); Sentinel-2
+            // data before a derived RGB copy beside it.
+            let all = Datasets.find(under: [root], maxDepth: 2)
+            if let found = all.first(where: { $0.name != "eurosat-rgb" }) ?? all.first {
+                name = found.name
+                root = found.path
+            } else {
+                name = "folder"
+            }
         }
         guard ["eurosat", "eurosat-rgb", "bigearthnet", "folder"].contains(name) else {
             throw ValidationError("--dataset must be auto, eurosat, eurosat-rgb, bigearthnet or folder, got \(dataset)")

@@ -63,11 +63,12 @@ import Testing
         let zs = try ZeroShotClassifier(model: model, tokenizer: CLIPTokenizer(vocabularyPath: vocab),
                                         classes: .eurosat, prompts: PromptSet.named("aerial", classes: .eurosat), topK: 3)
         #expect(zs.prompts.prompts.allSatisfy { $0.count == 3 })
-        let ds = try EuroSAT(root: data, bands: CLIPPreprocessing.sentinel2RGB)
+        let ds = try EuroSAT(root: data + "/eurosat", bands: CLIPPreprocessing.sentinel2RGB)
         let res = try ZeroShotEvaluation(classifier: zs, preprocessing: CLIPPreprocessing(size: 64),
-                                         options: .init(batchSize: 50, calibrate: true)).run(ds)
+                                         options: .init(batchSize: 32, calibrate: true)).run(ds)
         let rows = try Self.lines("\(out)/predictions.csv").dropFirst()
         #expect(rows.count == 200)
+        #expect(rows.allSatisfy { $0.contains("/eurosat/") && $0.contains(".tif,") }, "the 13-band tiles, not the PNGs")
         let cli = rows.map { $0.split(separator: ",")[2] }.map(String.init)
         #expect(cli == res.predictions.map { EuroSAT.classNames[$0] })
         #expect(res.confusion?.rows == confusion)
