@@ -21,7 +21,8 @@ enum ZeroShotBench {
             let t0 = Date()
             for x in batches { _ = try model.encodeImage(x) }
             let s = Date().timeIntervalSince(t0)
-            print(String(format: "images-per-s: %.3f (%d images of %d², batch %d, %.3f s)", Double(n) / s, n, size, b, s))
+            print(String(format: "images-per-s: %.3f (%d images of %d², batch %d, %.3f s)", Double(n) / s, n, size,
+                         b, s))
 
             let prompts = try PromptSet.named("clip", classes: .eurosat).prompts.flatMap { $0 }
             let rows = (0..<240).map { prompts[$0 % prompts.count] }

@@ -33,7 +33,8 @@ struct ZeroShotCommand: ParsableCommand {
     var weights: String
     @Option(help: "CLIP's bpe_simple_vocab_16e6.txt.gz (default: .deps/clip/, fetched by scripts/setup).")
     var vocab: String?
-    @Option(help: "Classes: eurosat, bigearthnet, or a YAML file (default: the --chips dataset's).") var classes: String?
+    @Option(help: "Classes: eurosat, bigearthnet, or a YAML file (default: the --chips dataset's).")
+    var classes: String?
     @Option(help: "Prompts: generic, clip, aerial, ground, or a YAML file.") var prompts = "generic"
     @Option(name: .customLong("top-k-prompts"), help: "Keep each class's K prompts with the best α/β score (SenCLIP).")
     var topKPrompts: Int?
@@ -43,7 +44,8 @@ struct ZeroShotCommand: ParsableCommand {
     @Option(help: "Dataset kind of --chips: auto, eurosat, eurosat-rgb, bigearthnet, folder.") var dataset = "auto"
     @Option(help: "Split of --chips: all, train, val, test.") var split = "all"
     @Option(name: .customLong("input"), help: "A whole scene (GeoTIFF/COG/VRT) to map.") var input: String?
-    @Option(name: .customLong("input-bands"), help: "Comma-separated band names of --input (files without band descriptions).")
+    @Option(name: .customLong("input-bands"),
+            help: "Comma-separated band names of --input (files without band descriptions).")
     var inputBands: String?
     @Option(name: .customLong("input-nodata"), help: "Input value meaning 'no data' in every band of --input.")
     var inputNodata: Double?
@@ -52,14 +54,18 @@ struct ZeroShotCommand: ParsableCommand {
     @Option(help: "Scene: window side in pixels at --resolution (default: the model's input size).") var window: Int?
     @Option(help: "Scene: stride in pixels, the class map's cell size (default: the window).") var stride: Int?
     @Option(help: "Output folder.") var output: String
-    @Option(help: "RGB band names in R,G,B order (default: B04,B03,B02; red,green,blue for EuroSAT RGB).") var bands: String?
-    @Option(help: "Scaling to 0–1: minmax (per image, SenCLIP) or fixed (÷ --scale-max, clipped).") var scaling = "minmax"
-    @Option(name: .customLong("scale-max"), help: "Value that becomes 1 with --scaling fixed (2750 for Sentinel-2 DNs, 255 for 8-bit).")
+    @Option(help: "RGB band names in R,G,B order (default: B04,B03,B02; red,green,blue for EuroSAT RGB).")
+    var bands: String?
+    @Option(help: "Scaling to 0–1: minmax (per image, SenCLIP) or fixed (÷ --scale-max, clipped).")
+    var scaling = "minmax"
+    @Option(name: .customLong("scale-max"),
+            help: "Value that becomes 1 with --scaling fixed (2750 for Sentinel-2 DNs, 255 for 8-bit).")
     var scaleMax: Double?
     @Option(help: "Fit to the model's size: resize (whole chip) or center-crop (CLIP's).") var fit = "resize"
     @Option(help: "Mean/std: auto (bing for SenCLIP weights, else clip), clip or bing.") var normalization = "auto"
     @Option(help: "Model input size (default: the size the weights were trained at).") var size: Int?
-    @Option(help: "MLP activation of the weights: quickgelu (OpenAI-trained, default) or gelu.") var activation = "quickgelu"
+    @Option(help: "MLP activation of the weights: quickgelu (OpenAI-trained, default) or gelu.")
+    var activation = "quickgelu"
     @Option(name: .customLong("batch-size"), help: "Images per forward call.") var batchSize = 32
     @Option(help: "Intra-op threads (default: STRATA_THREADS or the number of cores).") var threads: Int?
     @Option(help: "Device: cpu or cuda.") var device = "cpu"
@@ -76,8 +82,10 @@ struct ZeroShotCommand: ParsableCommand {
             throw ValidationError("--calibrate divides by each class's mean over the evaluated chips; a streamed scene "
                 + "map has no such set — map the scene without it, or evaluate chips")
         }
-        if chips != nil, resolution != nil || window != nil || stride != nil || inputBands != nil || inputNodata != nil {
-            throw ValidationError("--resolution, --window, --stride, --input-bands and --input-nodata apply to --input scenes only")
+        let sceneOnly = [resolution != nil, window != nil, stride != nil, inputBands != nil, inputNodata != nil]
+        if chips != nil, sceneOnly.contains(true) {
+            throw ValidationError("--resolution, --window, --stride, --input-bands and --input-nodata apply to --input "
+                + "scenes only")
         }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be ≥ 1") }
         let dev: Device = switch device.lowercased() {
@@ -105,7 +113,8 @@ struct ZeroShotCommand: ParsableCommand {
         let model = try CLIPWeights.load(weights, activation: act).to(dev)
         let tokenizer = try CLIPTokenizer(vocabularyPath: vocabPath, contextLength: model.config.contextLength)
         let stats = try statistics()
-        let pre = CLIPPreprocessing(size: size ?? model.config.vision.imageSize, scaling: try scalingFromOptions(datasetName),
+        let pre = CLIPPreprocessing(size: size ?? model.config.vision.imageSize,
+                                    scaling: try scalingFromOptions(datasetName),
                                     fit: try fitFromOptions(), statistics: stats.0)
         let zs = try ZeroShotClassifier(model: model, tokenizer: tokenizer, classes: classSet, prompts: promptSet,
                                         topK: topKPrompts)
@@ -156,7 +165,9 @@ struct ZeroShotCommand: ParsableCommand {
         guard ["eurosat", "eurosat-rgb", "bigearthnet", "folder"].contains(name) else {
             throw ValidationError("--dataset must be auto, eurosat, eurosat-rgb, bigearthnet or folder, got \(dataset)")
         }
-        guard let s = DatasetSplit(name: split) else { throw ValidationError("--split must be all, train, val or test") }
+        guard let s = DatasetSplit(name: split) else {
+            throw ValidationError("--split must be all, train, val or test")
+        }
         let rgb = try bandList(datasetName: name)
         return (try Datasets.open(name, root: root, options: DatasetOptions(split: s, bands: rgb)), name)
     }

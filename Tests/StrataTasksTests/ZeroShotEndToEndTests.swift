@@ -14,8 +14,8 @@ import Testing
     /// width 64, one layer and head per tower, embed 32; random weights (seeded), written as safetensors.
     static func randomWeights(in dir: URL) throws -> String {
         Runtime.manualSeed(5)
-        let config = CLIPConfig(embedDim: 32, vision: .vit(imageSize: 64, patchSize: 16, width: 64, layers: 1, heads: 1),
-                                textWidth: 64, textHeads: 1, textLayers: 1)
+        let vision = CLIPConfig.Vision.vit(imageSize: 64, patchSize: 16, width: 64, layers: 1, heads: 1)
+        let config = CLIPConfig(embedDim: 32, vision: vision, textWidth: 64, textHeads: 1, textLayers: 1)
         let model = try CLIPModel(config)
         let path = dir.appendingPathComponent("clip_random.safetensors").path
         try SafeTensors.save(try model.stateDict().entries.map { ($0.key, $0.value) }, to: path)
@@ -61,7 +61,8 @@ import Testing
         // The same run through the library gives the predictions the CLI wrote.
         let model = try CLIPWeights.load(weights)
         let zs = try ZeroShotClassifier(model: model, tokenizer: CLIPTokenizer(vocabularyPath: vocab),
-                                        classes: .eurosat, prompts: PromptSet.named("aerial", classes: .eurosat), topK: 3)
+                                        classes: .eurosat, prompts: PromptSet.named("aerial", classes: .eurosat),
+                                        topK: 3)
         #expect(zs.prompts.prompts.allSatisfy { $0.count == 3 })
         let ds = try EuroSAT(root: data + "/eurosat", bands: CLIPPreprocessing.sentinel2RGB)
         let res = try ZeroShotEvaluation(classifier: zs, preprocessing: CLIPPreprocessing(size: 64),
@@ -159,7 +160,8 @@ import Testing
         #expect(r.status != 0 && r.output.contains("poems"), "\(r.output)")
         r = try StrataBinary.run(base + ["--input", scene, "--input-bands", Self.oscdBands, "--prompts", "aerial"])
         #expect(r.status != 0 && r.output.contains("--classes"), "\(r.output)")
-        r = try StrataBinary.run(["zeroshot", "--weights", weights, "--vocab", dir.appendingPathComponent("none.gz").path,
+        let missing = dir.appendingPathComponent("none.gz").path
+        r = try StrataBinary.run(["zeroshot", "--weights", weights, "--vocab", missing,
                                   "--input", scene, "--classes", "eurosat", "--output", out])
         #expect(r.status != 0 && r.output.contains("none.gz"), "\(r.output)")
         #expect(!FileManager.default.fileExists(atPath: "\(out)/zeroshot_map.tif"))

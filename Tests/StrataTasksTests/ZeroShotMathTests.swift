@@ -95,10 +95,12 @@ import Testing
             #expect(Self.preprocessingParity.passes(try Self.rel(p(fx["raw"]!), fx[key]!), key))
         }
         let crop = CLIPPreprocessing(size: 20, scaling: .minMax, fit: .centerCrop, statistics: .clip)
-        #expect(Self.preprocessingParity.passes(try Self.rel(crop(fx["raw_rect"]!), fx["pre_crop_clip"]!), "center crop"))
+        let cropped = try Self.rel(crop(fx["raw_rect"]!), fx["pre_crop_clip"]!)
+        #expect(Self.preprocessingParity.passes(cropped, "center crop"))
         // Swapped statistics are caught.
         let wrong = CLIPPreprocessing(size: 48, scaling: .minMax, fit: .resize, statistics: .bing)
-        #expect(Self.preprocessingParity.catches(try Self.rel(wrong(fx["raw"]!), fx["pre_resize_clip"]!), "bing vs clip"))
+        let swapped = try Self.rel(wrong(fx["raw"]!), fx["pre_resize_clip"]!)
+        #expect(Self.preprocessingParity.catches(swapped, "bing vs clip"))
         // Fixed scaling: DN / 2750, clipped to [0, 1].
         let fixed = CLIPPreprocessing(size: 2, scaling: .fixed(max: 2750), fit: .resize,
                                       statistics: .init(name: "id", mean: [0, 0, 0], std: [1, 1, 1]))

@@ -73,7 +73,9 @@ public struct CLIPPreprocessing: Sendable, Equatable {
             let lo = try x.amin(dims: [1, 2, 3], keepdim: true), hi = try x.amax(dims: [1, 2, 3], keepdim: true)
             x = try (x - lo) / (hi - lo).clamp(min: 1e-12)
         case .fixed(let m):
-            guard m > 0, m.isFinite else { throw ModelError("CLIP preprocessing: scaling maximum must be > 0, got \(m)") }
+            guard m > 0, m.isFinite else {
+                throw ModelError("CLIP preprocessing: scaling maximum must be > 0, got \(m)")
+            }
             x = try (x / m).clamp(min: 0, max: 1)
         case .none:
             break

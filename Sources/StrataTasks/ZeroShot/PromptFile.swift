@@ -99,7 +99,8 @@ public struct PromptFile: Sendable {
         let set = PromptSet(name: ((path as NSString).lastPathComponent as NSString).deletingPathExtension,
                             prompts: prompts)
         if let c = prompts.firstIndex(where: \.isEmpty) {
-            throw ZeroShotError("\(path): class '\(classes.classNames[c])' has no prompts; add prompts.\(classes.classNames[c]) or templates")
+            let name = classes.classNames[c]
+            throw ZeroShotError("\(path): class '\(name)' has no prompts; add prompts.\(name) or templates")
         }
         try set.validate(classes: classes)
         return set

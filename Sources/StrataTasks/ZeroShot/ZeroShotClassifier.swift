@@ -30,8 +30,9 @@ public final class ZeroShotClassifier {
                 topK: Int? = nil, textBatch: Int = 256) throws {
         try prompts.validate(classes: classes)
         guard tokenizer.vocabularySize <= model.config.vocabSize else {
-            throw ZeroShotError("the tokenizer's vocabulary has \(tokenizer.vocabularySize) tokens but the model's text "
-                + "tower embeds \(model.config.vocabSize): these weights were not trained with CLIP's BPE vocabulary")
+            throw ZeroShotError("the tokenizer's vocabulary has \(tokenizer.vocabularySize) tokens but the model's "
+                + "text tower embeds \(model.config.vocabSize): these weights were not trained with CLIP's BPE "
+                + "vocabulary")
         }
         self.model = model
         self.classes = classes

@@ -80,7 +80,8 @@ public struct ZeroShotEvaluation {
             for j in i..<(i + n) {
                 let s = try dataset.sample(at: j)
                 guard s.image.rank == 3, s.image.size(0) == 3 else {
-                    throw ZeroShotError("chip \(s.id) has \(s.image.shape[0]) bands (\(s.bandNames.joined(separator: ", "))); "
+                    let names = s.bandNames.joined(separator: ", ")
+                    throw ZeroShotError("chip \(s.id) has \(s.image.shape[0]) bands (\(names)); "
                         + "zero-shot CLIP needs the three RGB bands (B04, B03, B02)")
                 }
                 images.append(s.image)
