@@ -62,7 +62,8 @@ struct ZeroShotCommand: ParsableCommand {
             help: "Value that becomes 1 with --scaling fixed (2750 for Sentinel-2 DNs, 255 for 8-bit).")
     var scaleMax: Double?
     @Option(help: "Fit to the model's size: resize (whole chip) or center-crop (CLIP's).") var fit = "resize"
-    @Option(help: "Mean/std: auto (bing for SenCLIP weights, else clip), clip or bing.") var normalization = "auto"
+    @Option(help: "Mean/std: auto (the weights' model card, else bing for *senclip* files, else clip), clip or bing.")
+    var normalization = "auto"
     @Option(help: "Model input size (default: the size the weights were trained at).") var size: Int?
     @Option(help: "MLP activation of the weights: quickgelu (OpenAI-trained, default) or gelu.")
     var activation = "quickgelu"
@@ -105,15 +106,16 @@ struct ZeroShotCommand: ParsableCommand {
         // Data first: the dataset names the default classes and bands.
         var ds: (any ChipDataset)? = nil
         var datasetName = ""
-        if let chips { (ds, datasetName) = try openChips(chips) }
+        let card = try CLIPWeightsCard.read(weights: weights)
+        if let chips { (ds, datasetName) = try openChips(chips, cardBands: card?.bands) }
         let classSet = try classSetFromOptions(datasetName: datasetName)
         let promptSet = try promptSetFromOptions(classSet)
 
         let vocabPath = try CLIPVocabularyFile.locate(vocab)
         let model = try CLIPWeights.load(weights, activation: act).to(dev)
         let tokenizer = try CLIPTokenizer(vocabularyPath: vocabPath, contextLength: model.config.contextLength)
-        let stats = try statistics()
-        let pre = CLIPPreprocessing(size: size ?? model.config.vision.imageSize,
+        let stats = try statistics(card: card)
+        let pre = CLIPPreprocessing(size: size ?? card?.inputSize ?? model.config.vision.imageSize,
                                     scaling: try scalingFromOptions(datasetName),
                                     fit: try fitFromOptions(), statistics: stats.0)
         let zs = try ZeroShotClassifier(model: model, tokenizer: tokenizer, classes: classSet, prompts: promptSet,
@@ -145,11 +147,12 @@ struct ZeroShotCommand: ParsableCommand {
                 print(k == "chips" ? "\(k): \(Int(v))" : String(format: "%@: %.4f", k, v))
             }
         } else if let input {
-            try mapScene(input, classifier: zs, preprocessing: pre, device: dev)
+            try mapScene(input, classifier: zs, preprocessing: pre, bands: try bandList(datasetName: "",
+                         cardBands: card?.bands))
         }
     }
 
-    func openChips(_ root: String) throws -> (any ChipDataset, String) {
+    func openChips(_ root: String, cardBands: [String]?) throws -> (any ChipDataset, String) {
         var name = dataset.lowercased(), root = root
         if name == "auto" {
             // The folder itself, or a dataset one or two levels down (eurosat-ms/eurosat/<Class>/…); Sentinel-2
@@ -168,11 +171,11 @@ struct ZeroShotCommand: ParsableCommand {
         guard let s = DatasetSplit(name: split) else {
             throw ValidationError("--split must be all, train, val or test")
         }
-        let rgb = try bandList(datasetName: name)
+        let rgb = try bandList(datasetName: name, cardBands: cardBands)
         return (try Datasets.open(name, root: root, options: DatasetOptions(split: s, bands: rgb)), name)
     }
 
-    func bandList(datasetName: String) throws -> [String] {
+    func bandList(datasetName: String, cardBands: [String]? = nil) throws -> [String] {
         if let bands {
             let b = bands.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             guard b.count == 3, b.allSatisfy({ !$0.isEmpty }) else {
@@ -180,7 +183,8 @@ struct ZeroShotCommand: ParsableCommand {
             }
             return b
         }
-        return datasetName == "eurosat-rgb" ? EuroSAT.rgbBandNames : CLIPPreprocessing.sentinel2RGB
+        if datasetName == "eurosat-rgb" { return EuroSAT.rgbBandNames }
+        return cardBands ?? CLIPPreprocessing.sentinel2RGB
     }
 
     func classSetFromOptions(datasetName: String) throws -> ZeroShotClassSet {
@@ -221,10 +225,10 @@ struct ZeroShotCommand: ParsableCommand {
     }
 
     /// The mean/std and why they were chosen.
-    func statistics() throws -> (CLIPPreprocessing.Statistics, String) {
+    func statistics(card: CLIPWeightsCard?) throws -> (CLIPPreprocessing.Statistics, String) {
         if normalization.lowercased() == "auto" {
-            let senclip = (weights as NSString).lastPathComponent.lowercased().contains("senclip")
-            return senclip ? (.bing, "SenCLIP weights") : (.clip, "CLIP weights")
+            if let s = card?.statistics { return (s, card!.source) }
+            return CLIPWeightsCard.fallback(weights: weights)
         }
         guard let s = CLIPPreprocessing.Statistics.named(normalization) else {
             throw ValidationError("--normalization must be auto, clip or bing, got \(normalization)")
@@ -251,13 +255,13 @@ struct ZeroShotCommand: ParsableCommand {
     }
 
     func mapScene(_ path: String, classifier: ZeroShotClassifier, preprocessing: CLIPPreprocessing,
-                  device: Device) throws {
+                  bands: [String]) throws {
         let names = inputBands.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         let scene = PredictionInput(path: path, bandNames: names, nodata: inputNodata)
         let side = window ?? preprocessing.size
         guard side >= 1 else { throw ValidationError("--window must be ≥ 1") }
         let model = try ZeroShotScene.predictionModel(classifier, preprocessing: preprocessing,
-                                                      bands: try bandList(datasetName: ""), window: side)
+                                                      bands: bands, window: side)
         var options = PredictionOptions(batchSize: batchSize, showProgress: !noProgress)
         options.window = [side, side]
         if let stride {

@@ -81,7 +81,13 @@ import Testing
         let dir = try SharedData.tempDir("zeroshot-ben")
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("out").path
-        let r = try StrataBinary.run(["zeroshot", "--weights", try Self.randomWeights(in: dir), "--vocab", vocab,
+        let weights = try Self.randomWeights(in: dir)
+        // A model card beside the weights sets the normalisation (SenCLIP's statistics here).
+        try """
+        {"format": "strata-model-card/1", "architecture": "clip", "normalization": {"kind": "mean-std",
+         "mean": [0.347, 0.376, 0.296], "std": [0.269, 0.261, 0.276]}, "input_size": [64, 64]}
+        """.write(toFile: dir.appendingPathComponent("clip_random.card.json").path, atomically: true, encoding: .utf8)
+        let r = try StrataBinary.run(["zeroshot", "--weights", weights, "--vocab", vocab,
                                       "--chips", data, "--prompts", "ground", "--output", out, "--threads", "2",
                                       "--no-progress"])
         #expect(r.status == 0, "\(r.output)")
@@ -93,6 +99,8 @@ import Testing
         let perClass = try Self.lines("\(out)/per_class.csv")
         #expect(perClass.count == 20 && perClass[0] == "class,support,average_precision")
         #expect(!FileManager.default.fileExists(atPath: "\(out)/confusion_matrix.csv"))
+        let settings = try #require(try Self.json("\(out)/summary.json")["settings"] as? [String: String])
+        #expect(settings["normalization"]?.contains("clip_random.card.json") == true, "\(settings)")
     }
 
     @Test(.enabled(if: SharedData.shouldRun)) func oscdSceneGivesAGeoreferencedClassMapAndProbabilities() throws {

@@ -157,3 +157,27 @@ import Testing
         #expect(throws: ZeroShotError.self) { try PromptFile(path: bad) }
     }
 }
+
+/// Model cards beside CLIP weights.
+@Suite struct CLIPWeightsCardTests {
+    @Test func cardsGiveStatisticsSizeAndBandsAndBadOnesAreExplained() throws {
+        let dir = try SharedData.tempDir("clip-card")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let weights = dir.appendingPathComponent("remote.pt").path
+        #expect(try CLIPWeightsCard.read(weights: weights) == nil)
+        #expect(CLIPWeightsCard.fallback(weights: "/x/SenCLIP_AvgPool_ViTB32.ckpt").0 == .bing)
+        #expect(CLIPWeightsCard.fallback(weights: "/x/ViT-B-32.pt").0 == .clip)
+        let card = dir.appendingPathComponent("remote.card.json").path
+        try """
+        {"normalization": {"kind": "mean-std", "mean": [0.1, 0.2, 0.3], "std": [0.4, 0.5, 0.6]},
+         "input_size": [256, 256], "bands": ["B4", "B3", "B2"]}
+        """.write(toFile: card, atomically: true, encoding: .utf8)
+        let c = try #require(try CLIPWeightsCard.read(weights: weights))
+        #expect(c.statistics?.mean == [0.1, 0.2, 0.3] && c.statistics?.std == [0.4, 0.5, 0.6])
+        #expect(c.inputSize == 256 && c.bands == ["B4", "B3", "B2"])
+        try #"{"normalization": {"kind": "scale", "factor": 0.0001}}"#.write(toFile: card, atomically: true,
+                                                                              encoding: .utf8)
+        let e = try #require(throws: ZeroShotError.self) { try CLIPWeightsCard.read(weights: weights) }
+        #expect(e.message.contains("mean-std"), "\(e)")
+    }
+}
