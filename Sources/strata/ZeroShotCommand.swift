@@ -88,6 +88,9 @@ struct ZeroShotCommand: ParsableCommand {
             throw ValidationError("--resolution, --window, --stride, --input-bands and --input-nodata apply to --input "
                 + "scenes only")
         }
+        if input != nil, dataset.lowercased() != "auto" || split.lowercased() != "all" {
+            throw ValidationError("--dataset and --split apply to --chips folders only")
+        }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be ≥ 1") }
         let dev: Device = switch device.lowercased() {
         case "cpu": .cpu

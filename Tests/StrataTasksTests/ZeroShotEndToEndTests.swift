@@ -164,6 +164,10 @@ import Testing
         let base = ["zeroshot", "--weights", weights, "--vocab", vocab, "--output", out, "--no-progress"]
         var r = try StrataBinary.run(base + ["--input", scene, "--classes", "eurosat", "--calibrate"])
         #expect(r.status != 0 && r.output.contains("--calibrate"), "\(r.output)")
+        r = try StrataBinary.run(base + ["--input", scene, "--classes", "eurosat", "--split", "test"])
+        #expect(r.status != 0 && r.output.contains("--chips folders only"), "\(r.output)")
+        r = try StrataBinary.run(base + ["--chips", scene, "--classes", "eurosat", "--resolution", "10"])
+        #expect(r.status != 0 && r.output.contains("--input scenes only"), "\(r.output)")
         r = try StrataBinary.run(base + ["--input", scene, "--classes", "eurosat", "--prompts", "poems"])
         #expect(r.status != 0 && r.output.contains("poems"), "\(r.output)")
         r = try StrataBinary.run(base + ["--input", scene, "--input-bands", Self.oscdBands, "--prompts", "aerial"])
