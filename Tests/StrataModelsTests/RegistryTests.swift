@@ -7,7 +7,8 @@ import Testing
 @Suite struct RegistryTests {
     @Test func namesAndKinds() {
         #expect(ModelRegistry.names == ["small-cnn", "resnet18", "resnet34", "resnet50", "resnet11-3d",
-                                        "unet-resnet18", "unet-resnet34", "unet-resnet50"])
+                                        "unet-resnet18", "unet-resnet34", "unet-resnet50", "ltae-resnet18",
+                                        "unet-ltae-resnet18"])
         #expect(ModelRegistry.entries.filter { $0.task == .segmentation }.map(\.name).allSatisfy { $0.hasPrefix("unet-") })
     }
 

@@ -8,6 +8,8 @@ import StrataTensor
 /// | `resnet18`, `resnet34`, `resnet50` | torchvision `ResNet` | `[N, bands, H, W]`, any size ≥ 32 |
 /// | `resnet11-3d` | DF4LCZ `ResNet11_3D` | `[N, bands, H, W]` as a 1-channel volume (32×32×10 in DF4LCZ) |
 /// | `unet-resnet18`, `unet-resnet34`, `unet-resnet50` | `UNet` (smp layout) | `[N, bands, H, W]`, H and W multiples of 32 |
+/// | `ltae-resnet18` | `TemporalResNet` | series `[N, T·C, H, W]` (`TemporalModel`) |
+/// | `unet-ltae-resnet18` | `TemporalUNet` (U-TAE style) | series `[N, T·C, H, W]`, H and W multiples of 32 |
 ///
 /// Models are built from a `ModelCard` (`make(card:)`): the card says the architecture, the task, the bands and the
 /// classes, so a builder can read whatever it needs (an image-pair model its two inputs, an embedding model its
@@ -60,6 +62,18 @@ public enum ModelRegistry {
         },
         Entry(name: "unet-resnet50", task: .segmentation, summary: "UNet, ResNet-50 encoder, smp parameter names") {
             try UNet(encoder: .resnet50, inChannels: $0.inChannels, numClasses: $0.numClasses)
+        },
+        Entry(name: "ltae-resnet18", task: .classification,
+              summary: "series: ResNet-18 per date (shared), L-TAE attention over dates, linear") {
+            let t = try SeriesShape.dates(bands: $0.bands, extra: $0.extra)
+            return try TemporalResNet(encoder: .resnet18, channelsPerDate: $0.inChannels / t, dates: t,
+                                      numClasses: $0.numClasses)
+        },
+        Entry(name: "unet-ltae-resnet18", task: .segmentation,
+              summary: "series: U-TAE-style UNet, ResNet-18 per date (shared), L-TAE at the deepest level") {
+            let t = try SeriesShape.dates(bands: $0.bands, extra: $0.extra)
+            return try TemporalUNet(encoder: .resnet18, channelsPerDate: $0.inChannels / t, dates: t,
+                                    numClasses: $0.numClasses)
         },
     ]
 
