@@ -88,7 +88,8 @@ extension RasterDataset {
     /// whose start falls in bin k, made one layer by `pick` (a per-pixel composite, or the date nearest the bin's
     /// centre). The query's own `minT`/`maxT` are replaced by the bins' span. Bins without a date are padding
     /// (nodata, false in `dateMask`); `dates` holds, per slot, the span of the dates used (nil for padding) and
-    /// `omittedDates` counts dates outside every bin. Undated files count in no bin.
+    /// `omittedDates` counts dates within the bins' span that fall in no bin (gaps between bins). Undated files
+    /// count in no bin. A composite respects nodata and `cloudMask` even for a bin of one date.
     public func series(bounds q: BoundingBox, bins: DateBins, pick: BinPick = .nearest,
                        cloudMask: CloudMask? = nil) throws -> SeriesSample {
         var window = q
