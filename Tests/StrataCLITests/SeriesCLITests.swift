@@ -1,4 +1,5 @@
 import Foundation
+import StrataData
 import StrataGeo
 import StrataTestSupport
 import Testing
@@ -77,13 +78,22 @@ import Testing
         // One map of the whole scene from the two dates.
         let map = dir.appendingPathComponent("map.tif").path
         let predict = try StrataBinary.run(["predict", "--checkpoint", run.appendingPathComponent("best.ckpt").path,
-                                            "--input", v1, "--input", v2, "--output", map, "--no-progress"])
+                                            "--input", v1, "--input", v2, "--output", map, "--stac-item",
+                                            "--no-progress"])
         #expect(predict.status == 0, "strata predict failed:\n\(predict.output)")
         let out = try Raster(path: map)
         #expect(out.width == scene.width && out.height == scene.height)
         #expect(out.bands.first?.categoryNames == ["1", "2"])
         let px = try out.read(window: PixelWindow(width: out.width, height: out.height)).toArray(UInt8.self)
         #expect(px.allSatisfy { $0 < 2 }, "every pixel of the scene is mapped to one of the two classes")
+        // The STAC item beside the map: the series' time span, proj fields; read back as a dataset it gives the map.
+        let itemPath = dir.appendingPathComponent("map.json").path
+        let item = try #require(try STACCatalog.items(at: itemPath).first)
+        #expect(item.start == 1_480_464_000 && item.end == 1_510_012_800)   // 2016-11-30, 2017-11-07
+        #expect(item.assets["map"]?.epsg == 4326 && item.assets["map"]?.shape == [out.height, out.width])
+        let viaSTAC = try RasterDataset(stac: itemPath, assets: ["map"])
+        let read = try viaSTAC.sample(bounds: viaSTAC.bounds).image!.doubles()
+        #expect(read == px.map(Double.init))
         // One date only is not a series for this model: a clear error naming the fix.
         let one = try StrataBinary.run(["predict", "--checkpoint", run.appendingPathComponent("best.ckpt").path,
                                         "--input", v1, "--output", dir.appendingPathComponent("one.tif").path,
