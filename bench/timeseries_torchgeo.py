@@ -2,9 +2,10 @@
 over the dated files (filename_regex + date_format), queried once per date for each chip (a time slice holding
 that date only) and stacked by hand into [T, 13, 256, 256]; batches through a DataLoader (workers 0, 1, 2).
 
-    timeseries_torchgeo.py --folder DIR --plan PLAN --dates T --workers W --batch B --reps R
+    timeseries_torchgeo.py --folder DIR --plan PLAN --dates 2,4,8 --workers 0,1,2 --batch B --reps R
 
-Prints "torchgeo <T> <W> <chips> <seconds> <checksum>" (best of R epochs; checksum = sum of all values, float64).
+Prints "torchgeo <T> <W> <chips> <seconds> <checksum>" per T and W (best of R epochs; checksum = sum of all values,
+float64), all from one process (Python and TorchGeo imported once).
 """
 import argparse
 import time
@@ -46,27 +47,32 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--folder", required=True)
     p.add_argument("--plan", required=True)
-    p.add_argument("--dates", type=int, default=2)
-    p.add_argument("--workers", type=int, default=0)
+    p.add_argument("--dates", default="2")
+    p.add_argument("--workers", default="0")
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--reps", type=int, default=3)
     a = p.parse_args()
     torch.set_num_threads(1)
     plan = [tuple(int(v) for v in line.split()) for line in open(a.plan) if line.strip()]
+    for t in (int(v) for v in a.dates.split(",")):
+        for w in (int(v) for v in a.workers.split(",")):
+            print(run(a, plan, t, w), flush=True)
+
+
+def run(a, plan, t, w):
     best, checksum, n = float("inf"), 0.0, 0
     for _ in range(a.reps):
-        ds = SeriesChips(a.folder, plan, a.dates)
+        ds = SeriesChips(a.folder, plan, t)
         t0 = time.perf_counter()
-        dl = DataLoader(ds, batch_size=a.batch, num_workers=a.workers, persistent_workers=False)
+        dl = DataLoader(ds, batch_size=a.batch, num_workers=w, persistent_workers=False)
         s, n = 0.0, 0
         for b in dl:
-            assert tuple(b.shape[1:]) == (a.dates, 13, 256, 256), b.shape
+            assert tuple(b.shape[1:]) == (t, 13, 256, 256), b.shape
             s += b.sum(dtype=torch.float64).item()
             n += b.shape[0]
         dt = time.perf_counter() - t0
         best, checksum = min(best, dt), s
-    print(f"torchgeo {a.dates} {a.workers} {n} {best:.6f} {checksum:.1f}", flush=True)
-
+    return f"torchgeo {t} {w} {n} {best:.6f} {checksum:.1f}"
 
 if __name__ == "__main__":
     main()
