@@ -47,7 +47,8 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "Reader threads.") var readers = 2
     @Option(help: "Device: cpu or cuda (default: cpu).") var device = "cpu"
     @Flag(name: .customLong("no-progress"), help: "Do not print progress.") var noProgress = false
-    @Flag(name: .customLong("stac-item"), help: "Also write a STAC item (<map>.json: proj, raster and classification fields, the inputs' dates) for the map.")
+    @Flag(name: .customLong("stac-item"),
+          help: "Also write a STAC item (<map>.json: proj, raster and classification fields, the inputs' dates).")
     var stacItem = false
     @Flag(name: .customLong("compute-only"), help: .hidden) var computeOnly = false
     @Option(name: .customLong("batch-delay"), help: .hidden) var batchDelay: Double?

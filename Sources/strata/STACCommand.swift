@@ -11,7 +11,9 @@ struct STACCommand: ParsableCommand {
     struct Index: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a GeoPackage index of a STAC catalog's items for fast reopening.",
-            discussion: "Walks a local catalog, collection or item file and writes one polygon per item (footprint in EPSG:4326) with its id, times and item JSON. The index opens wherever a catalog does (RasterDataset(stac:), STACCatalog.items).")
+            discussion: "Walks a local catalog, collection or item file and writes one polygon per item (footprint "
+                + "in EPSG:4326) with its id, times and item JSON. The index opens wherever a catalog does "
+                + "(RasterDataset(stac:), STACCatalog.items).")
 
         @Argument(help: "A STAC catalog, collection or item JSON file.") var catalog: String
         @Option(help: "The GeoPackage to write (.gpkg; replaced atomically).") var output: String

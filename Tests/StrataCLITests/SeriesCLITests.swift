@@ -49,7 +49,7 @@ import Testing
           series: {max_dates: 2, dates: metadata}
           chip_size: 64
           sampling: extent
-          chips_per_epoch: 24
+          chips_per_epoch: 16
           val_chips: 8
           batch_size: 4
           workers: 1

@@ -114,8 +114,8 @@ public final class GeoDataLoader: @unchecked Sendable {
                                                                       shape: [n, series.maxDates]),
                                    omittedDates: omitted, bandsPerDate: series.bandsPerDate)
         }
-        return GeoBatch(index: index, image: image?.0, mask: mask?.0, crs: ds.crs, bounds: chips, bandNames: ds.bandNames,
-                        series: info)
+        return GeoBatch(index: index, image: image?.0, mask: mask?.0, crs: ds.crs, bounds: chips,
+                        bandNames: ds.bandNames, series: info)
     }
 }
 

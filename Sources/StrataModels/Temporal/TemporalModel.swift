@@ -23,7 +23,8 @@ extension TemporalModel {
         let (t, c) = (dates, channelsPerDate)
         if x.rank == 5, x.shape[1] == t, x.shape[2] == c { return x }
         guard x.rank == 4, x.shape[1] == t * c else {
-            throw ModelError("temporal model: expected \(t) dates × \(c) bands as [B, \(t * c), H, W] or [B, \(t), \(c), H, W], got \(x.shape)")
+            throw ModelError("temporal model: expected \(t) dates × \(c) bands as [B, \(t * c), H, W] or "
+                + "[B, \(t), \(c), H, W], got \(x.shape)")
         }
         return try x.view([x.shape[0], t, c, x.shape[2], x.shape[3]])
     }
@@ -46,7 +47,8 @@ public enum SeriesShape {
     public static func dates(bands: [String], extra: [String: String]) throws -> Int {
         if let v = extra["series_dates"] {
             guard let t = Int(v), t >= 1, bands.count % t == 0 else {
-                throw ModelError("model card: series_dates \"\(v)\" must be a positive divisor of the \(bands.count) bands")
+                throw ModelError("model card: series_dates \"\(v)\" must be a positive divisor of the "
+                    + "\(bands.count) bands")
             }
             return t
         }

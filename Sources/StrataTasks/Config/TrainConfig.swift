@@ -211,10 +211,12 @@ public struct TrainConfig: Sendable {
             series.dateFormat = try se.string("date_format", default: "yyyyMMdd")!
             try se.finish()
             if (series.maxDates == nil) == (series.bins == nil) {
-                throw ConfigError("data.series: give exactly one of max_dates (first dates, padded) or bins (monthly:YYYY, seasons:YYYY)")
+                throw ConfigError("data.series: give exactly one of max_dates (first dates, padded) or bins "
+                    + "(monthly:YYYY, seasons:YYYY)")
             }
             if series.dates == "filename" && series.dateRegex == nil {
-                throw ConfigError("data.series.date_regex: dates: filename needs a regex with a (?<date>…) group, e.g. '_(?<date>\\d{8})\\.tif$'")
+                throw ConfigError("data.series.date_regex: dates: filename needs a regex with a (?<date>…) group, "
+                    + "e.g. '_(?<date>\\d{8})\\.tif$'")
             }
             if series.dates == "metadata" && series.dateRegex != nil {
                 throw ConfigError("data.series.date_regex applies to dates: filename; set dates: filename or drop it")

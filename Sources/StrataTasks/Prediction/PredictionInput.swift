@@ -91,7 +91,8 @@ extension BandMatching {
         let bands = parsed.map { $0! }
         let t = bands.map(\.1).max()!
         guard inputs.count == t else {
-            throw PredictionError("the model \(model.name) takes a series of \(t) dates: give \(t) inputs, one file per date in time order (got \(inputs.count): \(paths.joined(separator: ", ")))")
+            throw PredictionError("the model \(model.name) takes a series of \(t) dates: give \(t) inputs, one file "
+                + "per date in time order (got \(inputs.count): \(paths.joined(separator: ", ")))")
         }
         let perDate = bands.filter { $0.1 == 1 }.map(\.0)
         return try bands.map { name, k in
@@ -101,7 +102,9 @@ extension BandMatching {
                 return BandSource(input: k - 1, band: b + 1)
             }
             guard info.bandCount == perDate.count, let pos = perDate.firstIndex(of: name) else {
-                throw PredictionError("input \(paths[k - 1]) (date \(k)) has no band named \(name) and does not hold exactly the model's \(perDate.count) bands of one date [\(perDate.joined(separator: ", "))] to take in order; name its bands (--input-bands) or pass a file with those bands")
+                throw PredictionError("input \(paths[k - 1]) (date \(k)) has no band named \(name) and does not "
+                    + "hold exactly the model's \(perDate.count) bands of one date [\(perDate.joined(separator: ", "))] "
+                    + "to take in order; name its bands (--input-bands) or pass a file with those bands")
             }
             return BandSource(input: k - 1, band: pos + 1)
         }

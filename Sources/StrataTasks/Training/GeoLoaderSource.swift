@@ -31,7 +31,8 @@ public final class GeoLoaderSource: BatchSource {
                 throw DataError("segmentation batches need an image and a mask (raster ∩ vector labels)")
             }
             if mask.rank == 4 { mask = try mask.squeeze(dim: 1) }
-            var (x, m) = try pipeline.apply(image: image, mask: mask, seed: ChipRandom.batchSeed(seed: seed, epoch: e, batch: b.index))
+            let batchSeed = ChipRandom.batchSeed(seed: seed, epoch: e, batch: b.index)
+            var (x, m) = try pipeline.apply(image: image, mask: mask, seed: batchSeed)
             if zeroNaN { x = try x.nanToNum(nan: 0) }
             try body(TrainingBatch(input: x, target: try (m ?? mask).to(.int64)))
         }

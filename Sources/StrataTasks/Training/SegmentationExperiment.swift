@@ -77,7 +77,8 @@ public struct SegmentationExperiment: ExperimentTask {
                                  pipeline: trainPipe, seed: c.trainer.seed, zeroNaN: c.data.series != nil),
                  GeoLoaderSource(try GeoDataLoader(dataset: joint, sampler: valSampler, batchSize: c.data.batchSize,
                                                    workers: c.data.workers, seed: c.trainer.seed),
-                                 pipeline: evalPipe, seed: c.trainer.seed, fixedEpoch: 0, zeroNaN: c.data.series != nil))
+                                 pipeline: evalPipe, seed: c.trainer.seed, fixedEpoch: 0,
+                                 zeroNaN: c.data.series != nil))
             })
     }
 
