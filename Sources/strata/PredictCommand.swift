@@ -50,6 +50,9 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "Reader threads.") var readers = 2
     @Option(help: "Device: cpu or cuda (default: cpu).") var device = "cpu"
     @Flag(name: .customLong("no-progress"), help: "Do not print progress.") var noProgress = false
+    @Flag(name: .customLong("stac-item"),
+          help: "Also write a STAC item (<map>.json: proj, raster and classification fields, the inputs' dates).")
+    var stacItem = false
     @Flag(name: .customLong("compute-only"), help: .hidden) var computeOnly = false
     @Option(name: .customLong("batch-delay"), help: .hidden) var batchDelay: Double?
 
@@ -107,6 +110,13 @@ struct PredictCommand: ParsableCommand {
         let run = try predictor.predict(inputs: ins, outputs: outputs)
         let g = run.outputGrid
         print("map: \(outputs.map) (\(g.width) × \(g.height), \(g.crs), \(model.classNames.count) classes, nodata \(nodata))")
+        if stacItem {
+            let itemPath = ((outputs.map as NSString).deletingPathExtension) + ".json"
+            try MapSTACItem.write(map: outputs.map, probabilities: outputs.probabilities, grid: g,
+                                  classNames: model.classNames, nodata: UInt8(nodata), inputs: inputs,
+                                  model: model.name, to: itemPath)
+            print("STAC item: \(itemPath)")
+        }
         if let p = outputs.probabilities { print("probabilities: \(p)") }
         if let p = outputs.quicklook { print("quick-look: \(p)") }
         if let j = outputs.summaryJSON, let m = outputs.summaryMarkdown { print("summary: \(j), \(m)") }

@@ -93,15 +93,29 @@ public final class GeoDataLoader: @unchecked Sendable {
         let image = try alloc(layout.imageShape, layout.imageDType)
         let mask = try alloc(layout.maskShape, layout.maskDType)
         let ic = layout.imageChannels ?? 0, mc = Alignment.planes(layout.maskChannels)
+        var dates: [[TimeSpan?]] = [], omitted: [Int] = []
         for (k, c) in chips.enumerated() {
             let buffers = SampleBuffers(
                 image: image.map { ChipBuffer(pointer: $0.1 + k * $0.2, dtype: layout.imageDType, bandCount: ic,
                                               height: layout.height, width: layout.width) },
                 mask: mask.map { ChipBuffer(pointer: $0.1 + k * $0.2, dtype: layout.maskDType, bandCount: mc,
                                             height: layout.height, width: layout.width) })
-            try ds.read(bounds: c, into: buffers)
+            if let series = ds as? SeriesDataset {
+                let (d, o) = try series.readDated(bounds: c, into: buffers)
+                dates.append(d)
+                omitted.append(o)
+            } else {
+                try ds.read(bounds: c, into: buffers)
+            }
         }
-        return GeoBatch(index: index, image: image?.0, mask: mask?.0, crs: ds.crs, bounds: chips, bandNames: ds.bandNames)
+        var info: SeriesBatchInfo?
+        if let series = ds as? SeriesDataset {
+            info = SeriesBatchInfo(dates: dates, dateMask: try Tensor(dates.flatMap { $0.map { $0 != nil } },
+                                                                      shape: [n, series.maxDates]),
+                                   omittedDates: omitted, bandsPerDate: series.bandsPerDate)
+        }
+        return GeoBatch(index: index, image: image?.0, mask: mask?.0, crs: ds.crs, bounds: chips,
+                        bandNames: ds.bandNames, series: info)
     }
 }
 
