@@ -3,6 +3,7 @@ import Foundation
 import StrataData
 import StrataModels
 import StrataTasks
+import StrataTensor
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,6 +14,9 @@ struct Train: ParsableCommand {
           strata train --config configs/eurosat.yaml --set trainer.epochs=5 --set data.root=/data/EuroSAT_MS
           strata train --config configs/eurosat.yaml --output runs/e1 --resume   # continue an interrupted run
           strata train --config configs/eurosat.yaml --set trainer.epochs=5 --print-config   # the config as it would run
+          strata train --config configs/eurosat.yaml --nproc 2   # data parallel: 2 worker processes (c10d, Gloo)
+          strata train --config c.yaml --nproc 4 --nnodes 2 --node-rank 0 --master-addr 10.0.0.1   # on 2 machines
+        With --nproc each worker reads data.batch_size chips per step (global batch = batch_size × workers);         gradients are averaged over the workers; only rank 0 writes into the run folder. Workers started by         torchrun (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT set) join the same way.
         Writes into the output folder: config.yaml (the config as run, also stored in every checkpoint), metrics.csv, \
         metrics.jsonl, last.ckpt, best.ckpt, report.html, summary.json.
         """)
@@ -29,6 +33,7 @@ struct Train: ParsableCommand {
         "Benchmark aid: load one epoch of batches into memory, then train on them (time without data loading; no report).",
         visibility: .hidden))
     var computeOnly = false
+    @OptionGroup var launch: LaunchOptions
 
     func run() throws {
         do {
@@ -45,7 +50,18 @@ struct Train: ParsableCommand {
             if FileManager.default.fileExists(atPath: last) && !resume {
                 throw ValidationError("\(cfg.output) already holds a run (last.ckpt); pass --resume to continue it or --output to start a new one")
             }
-            let exp = try Experiment(config: cfg, configText: resolved, progress: noProgress ? false : nil)
+            if launch.launches {
+                try WorkerLauncher.run(try launch.workers(),
+                                       arguments: WorkerLauncher.workerArguments(CommandLine.arguments))
+                return
+            }
+            let distributed = try Self.joinGroup(timeout: cfg.trainer.distTimeout)
+            let exp = try Experiment(config: cfg, configText: resolved, progress: noProgress ? false : nil,
+                                     distributed: distributed)
+            if let distributed, !distributed.isMain {
+                _ = computeOnly ? try exp.runComputeOnly() : try exp.run(resume: resume)
+                return
+            }
             let r = computeOnly ? try exp.runComputeOnly() : try exp.run(resume: resume)
             print(try Self.summaryLine(r, dir: cfg.output))
         } catch let e as ValidationError {
@@ -53,6 +69,12 @@ struct Train: ParsableCommand {
         } catch {
             throw StrataCLIError(error)
         }
+    }
+
+    /// This process's data-parallel group when it was started as a worker (torchrun variables, `WORLD_SIZE` > 1).
+    static func joinGroup(timeout: Double) throws -> DataParallel? {
+        guard let env = try DistributedEnvironment.current(), env.worldSize > 1 else { return nil }
+        return DataParallel(group: try ProcessGroup(env, timeout: timeout))
     }
 
     static func summaryLine(_ r: FitResult, dir: String) throws -> String {
