@@ -45,7 +45,7 @@ struct PredictCommand: ParsableCommand {
     @Option(name: .customLong("input-nodata"), help: "Input value meaning 'no data' in every band, overriding the files' own nodata (e.g. 0 for a Landsat scene's fill).") var inputNodata: Double?
     @Option(help: "Intra-op threads (default: STRATA_THREADS or the number of cores).") var threads: Int?
     @Option(help: "Reader threads.") var readers = 2
-    @Option(help: "Device: cpu or cuda (default: cpu).") var device = "cpu"
+    @Option(help: "Device: cpu, cuda, cuda:N or auto (default: cpu).") var device = "cpu"
     @Flag(name: .customLong("no-progress"), help: "Do not print progress.") var noProgress = false
     @Flag(name: .customLong("compute-only"), help: .hidden) var computeOnly = false
     @Option(name: .customLong("batch-delay"), help: .hidden) var batchDelay: Double?
@@ -57,14 +57,8 @@ struct PredictCommand: ParsableCommand {
             throw ValidationError("\(inputBands.count) --input-bands for \(inputs.count) --input files: give one list per input, in the same order")
         }
         guard (0...255).contains(nodata) else { throw ValidationError("--nodata must be 0…255 (the map is uint8), got \(nodata)") }
-        let dev: Device = switch device.lowercased() {
-        case "cpu": .cpu
-        case "cuda", "gpu", "cuda:0": .cuda(0)
-        default: throw ValidationError("--device must be cpu or cuda, got \(device)")
-        }
-        if case .cuda = dev, !Runtime.cudaAvailable {
-            throw ValidationError("--device cuda: this libtorch has no CUDA or no GPU is visible; use --device cpu")
-        }
+        let dev: Device
+        do { dev = try Device.parse(device) } catch { throw ValidationError("\(error)") }
         var model = try TrainedModel.load(checkpoint).predictionModel(device: dev)
         if let delay = batchDelay {
             let forward = model.forward

@@ -34,6 +34,8 @@ struct Train: ParsableCommand {
         visibility: .hidden))
     var computeOnly = false
     @OptionGroup var launch: LaunchOptions
+    @Option(help: "Device: cpu, cuda, cuda:N or auto (default: cpu; with --nproc on GPUs, auto gives each worker the GPU of its LOCAL_RANK).")
+    var device = "cpu"
 
     func run() throws {
         do {
@@ -49,6 +51,15 @@ struct Train: ParsableCommand {
             let last = URL(fileURLWithPath: cfg.output).appendingPathComponent("last.ckpt").path
             if FileManager.default.fileExists(atPath: last) && !resume {
                 throw ValidationError("\(cfg.output) already holds a run (last.ckpt); pass --resume to continue it or --output to start a new one")
+            }
+            var dev: Device
+            do { dev = try Device.parse(device) } catch { throw ValidationError("\(error)") }
+            if case .cuda = dev, device.lowercased() == "auto",
+               let env = try DistributedEnvironment.current(), Runtime.cudaDeviceCount > 0 {
+                dev = .cuda(env.localRank % Runtime.cudaDeviceCount)
+            }
+            if case .cuda = dev {
+                throw ValidationError("--device \(dev): training on a GPU needs the CUDA path of the trainer (model, optimizer and batches moved once), which this build does not have yet; use --device cpu")
             }
             if launch.launches {
                 try WorkerLauncher.run(try launch.workers(),
