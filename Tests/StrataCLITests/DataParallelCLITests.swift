@@ -12,9 +12,9 @@ import Testing
     struct Failure: Error, CustomStringConvertible { let description: String }
 
     /// Norm-wise relative difference ‖a − b‖ / ‖b‖ over all float tensors of the model (parameters and BatchNorm
-    /// buffers) after 2 epochs of 3 SGD steps (with momentum). Not per tensor: a BatchNorm bias gradient is a sum of ~65 000 terms
-    /// that nearly cancel, so summation order alone moves the (tiny) biases by 2e-3 of their size — one process
-    /// trained twice, channels-last and contiguous, differs that much. For the same reason the runs are contiguous
+    /// buffers) after 2 epochs of 3 SGD steps (with momentum). Not per tensor: a BatchNorm bias gradient is a sum
+    /// of ~65 000 terms that nearly cancel, so summation order alone moves the (tiny) biases by 2e-3 of their size —
+    /// one process trained twice, channels-last and contiguous, differs that much. So the runs are contiguous
     /// (`channels_last: false`): there the same arithmetic in another order differs by ~6e-8 norm-wise, whereas the
     /// channels-last single-process run differs from its own contiguous twin by 1.9e-5. And a small learning rate:
     /// at lr 0.01 this tiny-batch trajectory amplifies float noise ~150× in 3 steps (two single-process runs that
