@@ -97,9 +97,11 @@ enum WorkerLauncher {
             procs.append((w, p))
         }
         var failed: [(DistributedEnvironment, Process)] = []
+        var stillRunning: [Int] = []
         while procs.contains(where: { $0.1.isRunning }) {
             failed = procs.filter { !$0.1.isRunning && !succeeded($0.1) }
             if !failed.isEmpty {
+                stillRunning = procs.filter { $0.1.isRunning }.map(\.0.rank)
                 stop(procs.map(\.1))
                 break
             }
@@ -111,8 +113,11 @@ enum WorkerLauncher {
             < ($1.1.terminationReason == .uncaughtSignal ? 0 : 1, $1.0.rank) }
         if let first = failed.first {
             let also = failed.dropFirst().map { describe($0.0, $0.1, short: true) }
+            // A rank that hangs is the one still running when the others have failed on a timed-out collective.
+            let hung = first.1.terminationReason == .uncaughtSignal || stillRunning.isEmpty ? ""
+                : "; still running then: rank \(stillRunning.map(String.init).joined(separator: ", rank ")) (if the error above is a timeout, that rank stopped answering for trainer.dist_timeout seconds)"
             throw Failure(description: describe(first.0, first.1, short: false)
-                + (also.isEmpty ? "" : " (also: \(also.joined(separator: "; ")))"))
+                + (also.isEmpty ? "" : " (also: \(also.joined(separator: "; ")))") + hung)
         }
     }
 

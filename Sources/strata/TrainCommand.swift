@@ -69,11 +69,8 @@ struct Train: ParsableCommand {
             let distributed = try Self.joinGroup(timeout: cfg.trainer.distTimeout)
             let exp = try Experiment(config: cfg, configText: resolved, progress: noProgress ? false : nil,
                                      distributed: distributed)
-            if let distributed, !distributed.isMain {
-                _ = computeOnly ? try exp.runComputeOnly() : try exp.run(resume: resume)
-                return
-            }
             let r = computeOnly ? try exp.runComputeOnly() : try exp.run(resume: resume)
+            if let distributed, !distributed.isMain { return }
             print(try Self.summaryLine(r, dir: cfg.output))
         } catch let e as ValidationError {
             throw e

@@ -123,6 +123,21 @@ import Testing
         #expect(seconds < 120, "the job took \(seconds) s to end")
     }
 
+    @Test(.enabled(if: SharedData.shouldRun)) func aHungRankEndsTheJobWithinTheTimeoutNamingIt() throws {
+        let root = try SharedData.path("eurosat-ms/eurosat")
+        let dir = try SharedData.tempDir("ddp-hung")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cfg = try Self.config(in: dir, root: root)
+        let t0 = Date()
+        let r = try Self.train(["--config", cfg, "--output", dir.appendingPathComponent("run").path, "--nproc", "2",
+                                "--set", "trainer.dist_timeout=8"],
+                               environment: ["STRATA_TEST_HANG_AFTER_STEP": "2", "STRATA_TEST_KILL_RANK": "1"])
+        let seconds = Date().timeIntervalSince(t0)
+        #expect(r.status != 0)
+        #expect(r.output.contains("Timed out") && r.output.contains("still running then: rank 1"), "\(r.output)")
+        #expect(seconds < 90, "the job took \(seconds) s to end with an 8 s timeout")
+    }
+
     @Test func launchOptionsAreChecked() throws {
         let r = try StrataBinary.run(["train", "--config", "x.yaml", "--nproc", "0"])
         #expect(r.status != 0 && r.output.contains("--nproc must be ≥ 1"), "\(r.output)")
