@@ -241,22 +241,6 @@ int ct_dist_barrier(ct_dist pg) {
   })
 }
 
-char *ct_dist_unresponsive_ranks(ct_dist pg, int64_t timeout_ms) {
-  CT_TRY(nullptr, {
-    TORCH_CHECK(pg != nullptr, "no process group");
-    c10d::BarrierOptions o;
-    o.timeout = milliseconds(timeout_ms);
-    try {
-      pg->pg->monitoredBarrier(o, true);
-    } catch (const c10::Error &e) {
-      return ctorch::dup_string(e.what_without_backtrace());
-    } catch (const std::exception &e) {
-      return ctorch::dup_string(e.what());
-    }
-    return ctorch::dup_string("");
-  })
-}
-
 int ct_dist_allreduce_grad_hook(ct_dist pg, ct_tensor t) {
   CT_TRY(-1, {
     TORCH_CHECK(pg != nullptr && t != nullptr, "no process group or tensor");

@@ -30,10 +30,6 @@ int ct_dist_broadcast(ct_dist pg, const ct_tensor *tensors, int n, int root);
 // `outputs` (world_size tensors shaped like `input`) receive every rank's `input`, in rank order.
 int ct_dist_allgather(ct_dist pg, ct_tensor input, const ct_tensor *outputs);
 int ct_dist_barrier(ct_dist pg);
-// After a failed collective: a barrier that names the ranks that did not answer within timeout_ms (Gloo's
-// monitored barrier, on rank 0). Returns a malloc'd message (free with ct_free_string) naming them, "" when every
-// rank answered, or NULL on failure (message in ct_last_error()).
-char *ct_dist_unresponsive_ranks(ct_dist pg, int64_t timeout_ms);
 // Registers an autograd hook on `t` that replaces its gradient by the sum of that gradient over all ranks
 // (SyncBatchNorm's backward: each rank's batch-statistics gradient summed across the group).
 int ct_dist_allreduce_grad_hook(ct_dist pg, ct_tensor t);

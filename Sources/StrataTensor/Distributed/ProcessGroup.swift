@@ -61,16 +61,6 @@ public final class ProcessGroup: @unchecked Sendable {
 
     public func barrier() throws { try check(ct_dist_barrier(handle)) }
 
-    /// After a failed collective, on every surviving rank: Gloo's monitored barrier, which on rank 0 names the
-    /// ranks that did not answer within `timeout` seconds. Returns that message ("" when all answered).
-    public func unresponsiveRanks(timeout: Double = 5) -> String {
-        guard let p = ct_dist_unresponsive_ranks(handle, Int64(timeout * 1000)) else {
-            return String(cString: ct_last_error())
-        }
-        defer { ct_free_string(p) }
-        return String(cString: p)
-    }
-
     /// Replaces `t`'s gradient, during backward, by its sum over the ranks (SyncBatchNorm's backward).
     public func allReduceGradientHook(_ t: Tensor) throws { try check(ct_dist_allreduce_grad_hook(handle, t.handle)) }
 }
