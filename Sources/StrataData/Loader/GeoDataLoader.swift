@@ -23,7 +23,7 @@ public final class GeoDataLoader: @unchecked Sendable {
     /// Batches of `batchSize` consecutive chips of `sampler` (shuffled per epoch when `shuffle`; a last partial
     /// batch dropped when `dropLast`).
     public init(dataset: any GeoDataset, sampler: any GeoSampler, batchSize: Int, workers: Int = 2, prefetch: Int = 2,
-                shuffle: Bool = false, dropLast: Bool = false, seed: UInt64 = 0) throws {
+                shuffle: Bool = false, dropLast: Bool = false, seed: UInt64 = 0, shard: DataShard = .whole) throws {
         guard batchSize > 0 else { throw DataError("batchSize must be positive, got \(batchSize)") }
         try Self.validate(workers: workers, prefetch: prefetch)
         self.dataset = dataset; self.workers = workers; self.prefetch = prefetch; self.shuffle = shuffle; self.seed = seed
@@ -34,6 +34,7 @@ public final class GeoDataLoader: @unchecked Sendable {
                 var g = SeededGenerator(seed: seed ^ 0x5348_5546_464C_4521, epoch: epoch)
                 g.shuffle(&chips)
             }
+            chips = shard.take(chips)
             var out: [[BoundingBox]] = []
             var i = 0
             while i < chips.count {

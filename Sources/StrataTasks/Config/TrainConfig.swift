@@ -119,6 +119,11 @@ public struct TrainConfig: Sendable {
         public var earlyStoppingPatience: Int?
         public var channelsLast = true
         public var threads: Int?
+        /// `trainer.sync_batchnorm`: in a data-parallel run, BatchNorm statistics over the global batch (all ranks).
+        public var syncBatchNorm = false
+        /// `trainer.dist_timeout`: seconds a data-parallel rank waits for the others (rendezvous, each collective)
+        /// before the job fails naming the rank.
+        public var distTimeout = 300.0
         public var labelSmoothing = 0.0
         public var classWeights: [Double]?
         public var optimizer = Optimizer()
@@ -163,6 +168,8 @@ public struct TrainConfig: Sendable {
     public var trainer = Trainer()
     public var senclip = SenCLIP()
     public var output: String
+    /// This process's share of the training data in a data-parallel run (set by the launcher, not a config key).
+    public var shard: DataShard = .whole
 
     /// The tasks `strata train` can run (the other `TaskKind`s have no experiment yet).
     public static let trainableTasks: [TaskKind] = [.classification, .multilabel, .segmentation, .change,
@@ -371,6 +378,8 @@ public struct TrainConfig: Sendable {
         trainer.earlyStoppingPatience = try t.int("early_stopping_patience", min: 1)
         trainer.channelsLast = try t.bool("channels_last", default: true)!
         trainer.threads = try t.int("threads", min: 1, max: 1024)
+        trainer.syncBatchNorm = try t.bool("sync_batchnorm", default: false)!
+        trainer.distTimeout = try t.double("dist_timeout", default: 300, min: 1)!
         trainer.labelSmoothing = try t.double("label_smoothing", default: 0, min: 0, max: 1)!
         trainer.classWeights = try t.doubles("class_weights")
         let o = try t.section("optimizer")

@@ -73,7 +73,8 @@ public struct SegmentationExperiment: ExperimentTask {
             statisticsNodata: images.nodata,
             makeSources: { trainPipe, evalPipe in
                 (GeoLoaderSource(try GeoDataLoader(dataset: joint, sampler: trainSampler, batchSize: c.data.batchSize,
-                                                   workers: c.data.workers, shuffle: true, seed: c.trainer.seed),
+                                                   workers: c.data.workers, shuffle: true, seed: c.trainer.seed,
+                                                   shard: c.shard),
                                  pipeline: trainPipe, seed: c.trainer.seed, zeroNaN: c.data.series != nil),
                  GeoLoaderSource(try GeoDataLoader(dataset: joint, sampler: valSampler, batchSize: c.data.batchSize,
                                                    workers: c.data.workers, seed: c.trainer.seed),
