@@ -73,6 +73,7 @@ import Testing
         }
         let report = try String(contentsOf: straightDir.appendingPathComponent("report.html"), encoding: .utf8)
         #expect(report.contains("change") && report.contains("precision"))
+        #expect(report.components(separatedBy: "data:image/png;base64,").count - 1 == 4)   // change-map previews
 
         // One epoch, then resumed to two: the same weights and metrics as the straight run.
         let resumedDir = try SharedData.tempDir("strata-change-resume")
@@ -96,6 +97,25 @@ import Testing
         let seg = "task: segmentation\ndata:\n  dataset: raster\n  train_cities: [a]\noutput: o\n"
         #expect(throws: ConfigError.self) {
             try TrainConfig(try ConfigTree(yaml: seg), datasets: ["raster"], models: ModelRegistry.names)
+        }
+    }
+}
+
+/// `strata evaluate --weights` on TinyCD's real `levir_best.pth` over the 11 LEVIR-CD samples: the pooled figures
+/// of the original code (reference-outputs/tinycd/summary.json: F1 0.9277, IoU 0.8652) through the task layer's
+/// one-tensor path (stacked pair → logit → BinaryChangeMetrics).
+@Suite struct TinyCDEvaluationTests {
+    @Test(.enabled(if: SharedData.shouldRun)) func levirBestReproducesThePublishedF1() throws {
+        let r = try CheckpointEvaluation.changeWeights(SharedData.path("weights/tinycd/levir_best.pth"), model: "tinycd",
+                                                       dataset: "levir-cd", root: SharedData.path("levir-cd-samples"),
+                                                       split: .all)
+        #expect(r.samples == 11)
+        let f1 = try #require(r.result.metrics["f1"]), iou = try #require(r.result.metrics["iou"])
+        #expect(String(format: "%.4f", f1) == "0.9277", "F1 \(f1)")
+        #expect(String(format: "%.4f", iou) == "0.8652", "IoU \(iou)")
+        #expect(throws: TrainingError.self) {
+            try CheckpointEvaluation.changeWeights("x.pth", model: "fc-siam-diff", dataset: "levir-cd", root: "x",
+                                                   split: .all)
         }
     }
 }
