@@ -35,7 +35,7 @@ struct Train: ParsableCommand {
             var tree = try ConfigTree(file: config)
             try tree.apply(overrides: overrides)
             if let output { tree.set("output", value: output) }
-            let cfg = try TrainConfig(tree, datasets: Datasets.known.map(\.name) + ["raster"] + ChangeDatasets.names, models: ModelRegistry.names)
+            let cfg = try TrainConfig(tree, datasets: Datasets.known.map(\.name) + ["raster"] + ChangeDatasets.names + ChangeDatasets.semanticNames, models: ModelRegistry.names)
             let resolved = try tree.yamlString()
             if printConfig {
                 print(resolved, terminator: resolved.hasSuffix("\n") ? "" : "\n")
@@ -56,7 +56,7 @@ struct Train: ParsableCommand {
     }
 
     static func summaryLine(_ r: FitResult, dir: String) throws -> String {
-        let keys = ["val_oa", "val_kappa", "val_miou", "val_map", "val_loss"].filter { r.final[$0] != nil }
+        let keys = ["val_oa", "val_kappa", "val_miou", "val_map", "val_top1", "val_cosine", "val_loss"].filter { r.final[$0] != nil }
         let metrics = keys.map { String(format: "%@ %.4f", $0, r.final[$0]!) }.joined(separator: ", ")
         return "done: \(r.epochsRun) epochs (best epoch \(r.bestEpoch.map(String.init) ?? "–")); \(metrics)\nrun folder: \(dir) (report.html, summary.json, best.ckpt, metrics.csv, config.yaml)"
     }

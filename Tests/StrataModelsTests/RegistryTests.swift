@@ -7,19 +7,27 @@ import Testing
 @Suite struct RegistryTests {
     @Test func namesAndKinds() {
         #expect(ModelRegistry.names == ["small-cnn", "resnet18", "resnet34", "resnet50", "resnet11-3d",
-                                        "unet-resnet18", "unet-resnet34", "unet-resnet50",
-                                        "fc-ef", "fc-siam-conc", "fc-siam-diff", "tinycd"])
+                                        "df4lcz-fusion", "so2sat-resnet20", "unet-resnet18", "unet-resnet34", "unet-resnet50",
+                                        "fc-ef", "fc-siam-conc", "fc-siam-diff", "tinycd",
+                                        "fpn-efficientnet-b0", "fpn-efficientnet-b4", "clearscd", "senclip"])
         #expect(ModelRegistry.entries.filter { $0.task == .change }.map(\.name)
                 == ["fc-ef", "fc-siam-conc", "fc-siam-diff", "tinycd"])
-        #expect(ModelRegistry.entries.filter { $0.task == .segmentation }.map(\.name).allSatisfy { $0.hasPrefix("unet-") })
+        #expect(ModelRegistry.entries.filter { $0.task == .segmentation }.map(\.name).allSatisfy { $0.hasPrefix("unet-") || $0.hasPrefix("fpn-") })
     }
 
-    /// Every registered model builds and maps a small input to the right output shape.
+    /// Every registered model builds and maps a small input to the right output shape (embedding models need
+    /// their architecture from a card: `senclipBuildsFromItsCard`).
     @Test func everyModelBuildsAndRuns() throws {
-        for name in ModelRegistry.entries.filter({ $0.task != .change }).map(\.name) {
+        for name in ModelRegistry.entries.filter({ ![.change, .semanticChange, .embedding].contains($0.task) }).map(\.name) {
             let model = try ModelRegistry.make(name: name, inChannels: 5, numClasses: 3)
             model.eval()
-            let out = try Torch.noGrad { try model(Tensor.randn([1, 5, 32, 32])) }
+            let out = try Torch.noGrad { () -> Tensor in
+                let chips = try Tensor.randn([1, 5, 32, 32])
+                // Two-input models (chips + segment graphs): one 2-node graph for the chip.
+                guard let m = model as? GraphInputModel else { return try model(chips) }
+                return try m.outputs(chips: chips, x: Tensor.rand([2, 5]), adjacency: Tensor([0, 1, 1, 0] as [Float], shape: [2, 2]),
+                                     graphIndex: Tensor([0, 0] as [Int])).prediction
+            }
             let expected = try ModelRegistry.entry(name).task == .segmentation ? [1, 3, 32, 32] : [1, 3]
             #expect(out.shape == expected, "\(name)")
         }
@@ -51,6 +59,26 @@ import Testing
         let badEncoder = try ModelCard(architecture: "fc-ef", task: .change, bands: ["a"],
                                        classNames: ["no change", "change"], extra: ["encoder": "vgg16"])
         #expect(throws: ModelError.self) { try ModelRegistry.make(card: badEncoder) }
+    }
+
+    /// A SenCLIP card records the image tower and the training settings; a card without them names what is missing.
+    @Test func senclipBuildsFromItsCard() throws {
+        let vision = CLIPConfig.Vision.vit(imageSize: 32, patchSize: 16, width: 64, layers: 1, heads: 1)
+        let extra = SenCLIPModel.cardExtra(vision: vision, embedDim: 16, activation: .quickGELU,
+                                           options: SenCLIPOptions(pooling: .attpool, queueSize: 8))
+        let card = try ModelCard(architecture: "senclip", task: .embedding, bands: ["B4", "B3", "B2"],
+                                 inputSize: [32, 32], classNames: [], extra: extra)
+        let model = try #require(try ModelRegistry.make(card: card) as? SenCLIPModel)
+        #expect(model.vision == vision && model.options.pooling == .attpool && model.queue.shape == [16, 8])
+        #expect(try CLIPConfig.Vision(spec: CLIPConfig.Vision.modifiedResNet(imageSize: 224, layers: [3, 4, 6, 3],
+                                                                             width: 64, heads: 32).spec)
+                == .modifiedResNet(imageSize: 224, layers: [3, 4, 6, 3], width: 64, heads: 32))
+        let out = try Torch.noGrad { try model.eval()(Tensor.randn([2, 3, 32, 32])) }
+        #expect(out.shape == [2, 16])
+        var bare = card
+        bare.extra = [:]
+        #expect(throws: ModelError.self) { try ModelRegistry.make(card: bare) }
+        #expect(throws: ModelError.self) { try ModelRegistry.make(name: "senclip", inChannels: 3, numClasses: 1) }
     }
 
     @Test func unknownNameListsTheKnownOnes() throws {

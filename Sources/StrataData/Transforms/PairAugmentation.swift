@@ -101,14 +101,19 @@ public struct PairAugmentation: Sendable {
                 throw TransformError("PairAugmentation: expected a stacked pair [\(2 * c), H, W] with a change mask, "
                     + "got \(chip.image.shape)\(chip.mask == nil ? " without a mask" : "")")
             }
+            // A semantic-change chip's mask is [3, H, W]: date 1 classes, date 2 classes, change.
+            let stacked = mask.rank == 3
             let pair = ChangeSample(imageA: try chip.image.narrow(dim: 0, start: 0, length: c),
-                                    imageB: try chip.image.narrow(dim: 0, start: c, length: c), change: mask,
+                                    imageB: try chip.image.narrow(dim: 0, start: c, length: c),
+                                    change: stacked ? try mask.select(dim: 0, index: 2) : mask,
+                                    semanticA: stacked ? try mask.select(dim: 0, index: 0) : nil,
+                                    semanticB: stacked ? try mask.select(dim: 0, index: 1) : nil,
                                     georeference: chip.georeference, bandNames: chip.bandNames, index: chip.index,
                                     id: chip.id)
             let a = try me.apply(pair, seed: seed)
             var out = chip
             out.image = try Tensor.cat([a.imageA, a.imageB], dim: 0)
-            out.mask = a.change
+            out.mask = stacked ? try Tensor.stack([a.semanticA!, a.semanticB!, a.change]) : a.change
             out.georeference = a.georeference
             return out
         }

@@ -14,6 +14,8 @@ import StrataTensor
 /// ```
 public struct ModelCard: Codable, Sendable, Equatable {
     public static let currentFormat = "strata-model-card/1"
+    /// `extra` key naming an additional metric set for evaluation (`lcz`: DF4LCZ's OA_built / OA_natural).
+    public static let metricsKey = "metrics"
 
     public var format: String
     /// A `ModelRegistry` name.
@@ -82,7 +84,8 @@ public struct ModelCard: Codable, Sendable, Equatable {
         guard inChannels >= 1, bands.count == inChannels else {
             throw ModelError("model card: \(bands.count) band names for \(inChannels) input channels (give one name per channel)")
         }
-        guard numClasses >= 1, classNames.count == numClasses else {
+        // An embedding model (CLIP, SenCLIP) has no classes of its own.
+        guard numClasses >= (task == .embedding ? 0 : 1), classNames.count == numClasses else {
             throw ModelError("model card: \(classNames.count) class names for \(numClasses) classes (give one name per class)")
         }
         let canonical = bands.map(Self.canonicalBand)

@@ -7,6 +7,8 @@ import StrataTensor
 /// | `small-cnn` | `SmallCNN` | `[N, bands, H, W]`, any size |
 /// | `resnet18`, `resnet34`, `resnet50` | torchvision `ResNet` | `[N, bands, H, W]`, any size ≥ 32 |
 /// | `resnet11-3d` | DF4LCZ `ResNet11_3D` | `[N, bands, H, W]` as a 1-channel volume (32×32×10 in DF4LCZ) |
+/// | `df4lcz-fusion` | `DF4LCZFusion` (card extra `fusion.alpha`, `fusion.training`) | chips + their segment graphs |
+/// | `so2sat-resnet20` | So2Sat LCZ42 `So2SatResNetV2` (depth 20) | `[N, bands, H, W]`, 32×32 in So2Sat |
 /// | `unet-resnet18`, `unet-resnet34`, `unet-resnet50` | `UNet` (smp layout) | `[N, bands, H, W]`, H and W multiples of 32 |
 /// | `fc-ef`, `fc-siam-conc`, `fc-siam-diff` | `FCSiam` (Daudt 2018 as TorchGeo, smp names) | two dates `[N, 2·bands, H, W]`, multiples of 32 |
 /// | `tinycd` | `TinyCD` (original checkpoint names) | two RGB dates `[N, 6, H, W]`, multiples of 8 |
@@ -58,6 +60,25 @@ public enum ModelRegistry {
               summary: "DF4LCZ Sentinel-2 stream: 3-D bottleneck ResNet over (bands, H, W)") {
             try ResNet11_3D(bands: $0.inChannels, numClasses: $0.numClasses)
         },
+        Entry(name: "df4lcz-fusion", task: .classification,
+              summary: "DF4LCZ: ResNet11-3D Sentinel-2 stream + GCSConv segment-graph stream, late fusion") {
+            let alpha = try $0.extra[DF4LCZFusion.alphaKey].map { v -> Double in
+                guard let a = Double(v) else {
+                    throw ModelError("model card: \(DF4LCZFusion.alphaKey) '\(v)' is not a number")
+                }
+                return a
+            } ?? 0.6
+            let t = $0.extra[DF4LCZFusion.trainingKey] ?? DF4LCZFusion.Training.late.rawValue
+            guard let training = DF4LCZFusion.Training(rawValue: t) else {
+                throw ModelError("model card: \(DF4LCZFusion.trainingKey) '\(t)' is not late or joint")
+            }
+            return try DF4LCZFusion(s2: ResNet11_3D(bands: $0.inChannels, numClasses: $0.numClasses),
+                                    graph: DF4LCZGraphNet(numClasses: $0.numClasses), alpha: alpha, training: training)
+        },
+        Entry(name: So2SatResNetV2.architecture, task: .classification,
+              summary: "So2Sat LCZ42 ResNet20-v2 (Keras resnet_v2, pre-activation bottlenecks); Keras .h5 weights load") {
+            try So2SatResNetV2(inChannels: $0.inChannels, numClasses: $0.numClasses, depth: 20)
+        },
         Entry(name: "unet-resnet18", task: .segmentation, summary: "UNet, ResNet-18 encoder, smp parameter names") {
             try UNet(encoder: .resnet18, inChannels: $0.inChannels, numClasses: $0.numClasses)
         },
@@ -82,6 +103,25 @@ public enum ModelRegistry {
                     + "[no change, change]); the card has \($0.inChannels) bands and \($0.numClasses) classes")
             }
             return try TinyCD()
+        },
+        Entry(name: "fpn-efficientnet-b0", task: .segmentation,
+              summary: "FPN, EfficientNet-B0 encoder, smp / efficientnet-pytorch parameter names") {
+            try FPN(encoder: .b0, inChannels: $0.inChannels, numClasses: $0.numClasses)
+        },
+        Entry(name: "fpn-efficientnet-b4", task: .segmentation,
+              summary: "FPN, EfficientNet-B4 encoder, smp / efficientnet-pytorch parameter names") {
+            try FPN(encoder: .b4, inChannels: $0.inChannels, numClasses: $0.numClasses)
+        },
+        Entry(name: "clearscd", task: .semanticChange,
+              summary: "ClearSCD: Siamese EfficientNet-B0 + FPN, deep CVAPS change head, SACL queues (smp names)") {
+            var config = ClearSCD.Config()
+            config.channelsPerDate = $0.inChannels
+            config.classes = $0.numClasses
+            return try ClearSCD(config)
+        },
+        Entry(name: "senclip", task: .embedding,
+              summary: "SenCLIP: CLIP image tower + projection head, InfoNCE against ground-image embeddings") {
+            try SenCLIPModel(card: $0)
         },
     ]
 

@@ -23,16 +23,15 @@ public enum CheckpointEvaluation {
         let card = trained.card
         var tree = try ConfigTree(yaml: configText, source: "config stored in \(path)")
         try tree.apply(overrides: overrides)
-        let c = try TrainConfig(tree, datasets: Datasets.known.map(\.name) + ["raster"] + ChangeDatasets.names, models: ModelRegistry.names)
+        let c = try TrainConfig(tree, datasets: Datasets.known.map(\.name) + ["raster"] + ChangeDatasets.names + ChangeDatasets.semanticNames, models: ModelRegistry.names)
         if card.task == .change { return try change(trained, config: c, split: split) }
         guard !card.task.isDense else {
             throw TrainingError("\(card.task.rawValue) checkpoints are evaluated on maps: run `strata predict`, then `strata evaluate --map … --labels … --attribute …`")
         }
         Runtime.configure(threads: c.trainer.threads)
-        let ds = try Datasets.open(c.data.dataset, root: c.data.root, options: DatasetOptions(
-            split: split, bands: card.sourceBands, splitDirectory: c.data.splitDir,
-            fractions: try SplitFractions(train: c.data.trainFraction, val: c.data.valFraction, test: c.data.testFraction),
-            seed: c.data.splitSeed))
+        if card.task == .embedding { return try embedding(trained, card: card, config: c, split: split, path: path) }
+        let ds = try Datasets.open(c.data.dataset, root: c.data.root,
+                                   options: c.data.datasetOptions(split: split, bands: card.sourceBands))
         let wanted = card.sourceBands.map(ModelCard.canonicalBand)
         guard ds.bandNames.map(ModelCard.canonicalBand) == wanted else {
             throw TrainingError("band mismatch: \(path) reads bands [\(card.sourceBands.joined(separator: ", "))] but the data has [\(ds.bandNames.joined(separator: ", "))]")
@@ -44,6 +43,7 @@ public enum CheckpointEvaluation {
         var o = TrainerOptions()
         o.progress = false
         o.channelsLast = c.trainer.channelsLast
+        o.lczMetrics = card.extra[ModelCard.metricsKey] == "lcz"
         if o.channelsLast { try model.toMemoryFormat(.channelsLast) }
         let evaluator = try Evaluator(model: model, kind: card.task, numClasses: card.numClasses, options: o)
         let r = try evaluator.evaluate(source)
@@ -112,5 +112,22 @@ public enum CheckpointEvaluation {
         let evaluator = try Evaluator(model: model, kind: .change, numClasses: 2,
                                       loss: LossOptions(ignoreIndex: ChangeSample.ignoreIndex), options: o)
         return (try evaluator.evaluate(source), card.classNames, ds.count)
+    }
+
+    /// SenCLIP checkpoints: the split of the pair folder, preprocessed as in training (`SenCLIPPairs`).
+    static func embedding(_ trained: TrainedModel, card: ModelCard, config c: TrainConfig, split: DatasetSplit,
+                          path: String) throws -> Output {
+        let pairs = try SenCLIPPairs(root: c.data.root, split: split, bands: card.sourceBands,
+                                     chipsRoot: c.senclip.chipsRoot, crop: c.senclip.crop,
+                                     imageSize: card.inputSize?.first ?? 224)
+        guard pairs.count > 0 else { throw TrainingError("the \(split) split of \(c.data.root)/pairs.csv is empty") }
+        let model = try trained.module()
+        let source = SenCLIPPairSource(try DataLoader(pairs, batchSize: c.data.batchSize, workers: c.data.workers,
+                                                      batchTransform: try InputPipeline(card: card).batchTransform),
+                                       pairs: pairs)
+        var o = TrainerOptions()
+        o.progress = false
+        let evaluator = try Evaluator(model: model, kind: card.task, numClasses: card.numClasses, options: o)
+        return Output(result: try evaluator.evaluate(source), classNames: [], samples: pairs.count, config: c)
     }
 }
