@@ -12,12 +12,18 @@ struct Evaluate: ParsableCommand {
         Examples:
           strata evaluate --checkpoint runs/eurosat/best.ckpt --split val
           strata evaluate --map demo-output/map.tif --labels polygons.gpkg --attribute name
+          strata evaluate --weights levir_best.pth --model tinycd --dataset levir-cd --root data/LEVIR-CD --split test
         """)
 
     @Option(help: "A checkpoint written by `strata train` (best.ckpt / last.ckpt).") var checkpoint: String?
     @Option(help: "Split to evaluate: train, val or test.") var split = "val"
     @Option(name: .customLong("set"), help: "Override a key of the training config stored in the checkpoint (e.g. data.root=…).")
     var overrides: [String] = []
+    @Option(help: "Published change-model weights (with --model tinycd, --dataset, --root) instead of a checkpoint.")
+    var weights: String?
+    @Option(help: "The registry model of --weights (tinycd).") var model: String?
+    @Option(help: "The change dataset of --weights (levir-cd, levir-cd+, dsifn, whu-cd, oscd).") var dataset: String?
+    @Option(help: "The folder of --dataset.") var root: String?
     @Option(help: "A class map (GeoTIFF/COG) to assess against --labels.") var map: String?
     @Option(help: "Reference polygons (any OGR format).") var labels: String?
     @Option(help: "Attribute of --labels holding the class name.") var attribute: String?
@@ -31,6 +37,17 @@ struct Evaluate: ParsableCommand {
                 let r = try MapAccuracy.assess(map: map, labels: labels, attribute: attribute)
                 try report(r.confusion.summaryForMaps, confusion: r.confusion, names: r.classNames,
                            header: "\(r.labelledPixels) labelled pixels")
+                return
+            }
+            if let weights {
+                guard let model, let dataset, let root else {
+                    throw ValidationError("--weights needs --model, --dataset and --root")
+                }
+                guard let s = DatasetSplit(name: split) else { throw ValidationError("--split must be train, val, test or all") }
+                let r = try CheckpointEvaluation.changeWeights(weights, model: model, dataset: dataset, root: root, split: s)
+                try report(r.result.metrics.merging(["loss": r.result.loss]) { a, _ in a },
+                           confusion: r.result.accumulator.confusion, names: r.classNames,
+                           header: "\(r.samples) \(split) pairs")
                 return
             }
             guard let checkpoint else { throw ValidationError("give --checkpoint (or --map with --labels and --attribute)") }

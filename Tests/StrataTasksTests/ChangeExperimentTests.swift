@@ -58,31 +58,54 @@ import Testing
         return (c, text)
     }
 
-    @Test(.enabled(if: SharedData.shouldRun)) func trainsReportsAndResumesExactly() throws {
+    /// In-process: the scaffold builds a change card and model, trains, logs the binary change metrics and writes
+    /// the report with change-map previews.
+    @Test(.enabled(if: SharedData.shouldRun)) func trainsAndReports() throws {
         let root = try Self.levirRoot()
-        let straightDir = try SharedData.tempDir("strata-change-run")
-        let (c2, t2) = try Self.config(root: root, output: straightDir, epochs: 2)
-        let straight = try Experiment(config: c2, configText: t2, progress: false)
-        #expect(straight.card.task == .change && straight.card.bands.count == 3 && straight.model is FCSiam)
-        let r = try straight.run(resume: false)
-        #expect(r.epochsRun == 2)
+        let dir = try SharedData.tempDir("strata-change-run")
+        let (c, text) = try Self.config(root: root, output: dir, epochs: 1)
+        let exp = try Experiment(config: c, configText: text, progress: false)
+        #expect(exp.card.task == .change && exp.card.bands.count == 3 && exp.model is FCSiam)
+        let r = try exp.run(resume: false)
+        #expect(r.epochsRun == 1)
         let last = try #require(r.history.last)
         for k in ["val_precision", "val_recall", "val_f1", "val_iou", "val_oa", "val_kappa", "train_loss"] {
             let v = try #require(last[k], "\(k) missing from \(last.keys.sorted())")
             #expect(v.isFinite, "\(k)")
         }
-        let report = try String(contentsOf: straightDir.appendingPathComponent("report.html"), encoding: .utf8)
+        let report = try String(contentsOf: dir.appendingPathComponent("report.html"), encoding: .utf8)
         #expect(report.contains("change") && report.contains("precision"))
+        #expect(report.components(separatedBy: "data:image/png;base64,").count - 1 == 4)   // change-map previews
+    }
 
-        // One epoch, then resumed to two: the same weights and metrics as the straight run.
-        let resumedDir = try SharedData.tempDir("strata-change-resume")
-        let (c1, t1) = try Self.config(root: root, output: resumedDir, epochs: 1)
-        _ = try Experiment(config: c1, configText: t1, progress: false).run(resume: false)
-        let (c1b, t1b) = try Self.config(root: root, output: resumedDir, epochs: 2)
-        let resumed = try Experiment(config: c1b, configText: t1b, progress: false)
-        let rr = try resumed.run(resume: true)
-        let a = try #require(r.history.last), b = try #require(rr.history.last)
-        for k in ["train_loss", "val_loss", "val_f1"] { #expect(a[k] == b[k], "\(k): \(a[k] ?? .nan) vs \(b[k] ?? .nan)") }
+    /// As a user runs it (separate `strata train` processes: the global generator and thread settings are
+    /// process-wide, so in-process runs beside other parallel tests would not be reproducible): one epoch, then
+    /// `--resume` to two, ends exactly where an uninterrupted two-epoch run does.
+    @Test(.enabled(if: SharedData.shouldRun)) func resumesExactly() throws {
+        let root = try Self.levirRoot()
+        let dir = try SharedData.tempDir("strata-change-resume")
+        let (_, text) = try Self.config(root: root, output: dir.appendingPathComponent("unused"), epochs: 2)
+        let cfg = dir.appendingPathComponent("change.yaml")
+        try text.write(to: cfg, atomically: true, encoding: .utf8)
+        func train(_ out: String, _ extra: [String]) throws {
+            let r = try StrataBinary.run(["train", "--config", cfg.path, "--no-progress", "--output",
+                                          dir.appendingPathComponent(out).path] + extra)
+            #expect(r.status == 0, "\(r.output)")
+        }
+        try train("straight", [])
+        try train("resumed", ["--set", "trainer.epochs=1"])
+        try train("resumed", ["--resume"])
+        func lastRow(_ out: String) throws -> [String: Double] {
+            let text = try String(contentsOf: dir.appendingPathComponent("\(out)/metrics.jsonl"), encoding: .utf8)
+            let line = try #require(text.split(separator: "\n").last)
+            let row = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            return row.compactMapValues { ($0 as? NSNumber)?.doubleValue }
+        }
+        let a = try lastRow("straight"), b = try lastRow("resumed")
+        #expect(a["epoch"] == 2 && b["epoch"] == 2)
+        for k in ["train_loss", "val_loss", "val_f1", "val_iou"] {
+            #expect(a[k] != nil && a[k] == b[k], "\(k): \(a[k] ?? .nan) vs \(b[k] ?? .nan)")
+        }
     }
 
     @Test func badChangeConfigsAreClearErrors() throws {
@@ -96,6 +119,25 @@ import Testing
         let seg = "task: segmentation\ndata:\n  dataset: raster\n  train_cities: [a]\noutput: o\n"
         #expect(throws: ConfigError.self) {
             try TrainConfig(try ConfigTree(yaml: seg), datasets: ["raster"], models: ModelRegistry.names)
+        }
+    }
+}
+
+/// `strata evaluate --weights` on TinyCD's real `levir_best.pth` over the 11 LEVIR-CD samples: the pooled figures
+/// of the original code (reference-outputs/tinycd/summary.json: F1 0.9277, IoU 0.8652) through the task layer's
+/// one-tensor path (stacked pair → logit → BinaryChangeMetrics).
+@Suite struct TinyCDEvaluationTests {
+    @Test(.enabled(if: SharedData.shouldRun)) func levirBestReproducesThePublishedF1() throws {
+        let r = try CheckpointEvaluation.changeWeights(SharedData.path("weights/tinycd/levir_best.pth"), model: "tinycd",
+                                                       dataset: "levir-cd", root: SharedData.path("levir-cd-samples"),
+                                                       split: .all)
+        #expect(r.samples == 11)
+        let f1 = try #require(r.result.metrics["f1"]), iou = try #require(r.result.metrics["iou"])
+        #expect(String(format: "%.4f", f1) == "0.9277", "F1 \(f1)")
+        #expect(String(format: "%.4f", iou) == "0.8652", "IoU \(iou)")
+        #expect(throws: TrainingError.self) {
+            try CheckpointEvaluation.changeWeights("x.pth", model: "fc-siam-diff", dataset: "levir-cd", root: "x",
+                                                   split: .all)
         }
     }
 }

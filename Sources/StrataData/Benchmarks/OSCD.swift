@@ -102,7 +102,9 @@ public final class OSCD: ChangeChipDataset, @unchecked Sendable {
                 + "under \(root)\(names == nil ? " (cities of the \(split.rawValue) list)" : ""); choose the cities "
                 + "that are present with cities: […], or add the missing ones. \(Self.hint)")
         }
-        guard !found.isEmpty else { throw DatasetError(.notFound, "OSCD: no labelled city under \(root). \(Self.hint)") }
+        guard !found.isEmpty else {
+            throw DatasetError(.notFound, "OSCD: no labelled city under \(root). \(Self.hint)")
+        }
         cities = found
     }
 
@@ -114,7 +116,8 @@ public final class OSCD: ChangeChipDataset, @unchecked Sendable {
             guard let files = try? fm.contentsOfDirectory(atPath: d) else { continue }
             var out: [String] = [], absent: [String] = []
             for band in bands {
-                if let f = files.first(where: { $0.uppercased().hasSuffix("_\(band).TIF") || $0.uppercased() == "\(band).TIF" }) {
+                let suffix = "\(band).TIF"
+                if let f = files.first(where: { $0.uppercased().hasSuffix("_" + suffix) || $0.uppercased() == suffix }) {
                     out.append((d as NSString).appendingPathComponent(f))
                 } else {
                     absent.append(band)

@@ -28,7 +28,9 @@ public final class ChangePairChips: ChipDataset, @unchecked Sendable {
 
     public init(_ base: any ChangeChipDataset, repeats: Int = 1, padTo: Int? = nil, cache: Bool = false,
                 semanticClasses: [String]? = nil, semanticIgnore: Int = 255) throws {
-        guard repeats >= 1 else { throw DatasetError(.invalidArgument, "ChangePairChips: repeats must be ≥ 1, got \(repeats)") }
+        guard repeats >= 1 else {
+            throw DatasetError(.invalidArgument, "ChangePairChips: repeats must be ≥ 1, got \(repeats)")
+        }
         if let padTo, padTo < 1 { throw DatasetError(.invalidArgument, "ChangePairChips: padTo must be ≥ 1, got \(padTo)") }
         self.base = base
         self.repeats = repeats

@@ -21,7 +21,8 @@ public struct PairAugmentation: Sendable {
     public var verticalFlip: Bool
     public var rotate90: Bool
 
-    public init(crop: Int? = nil, horizontalFlip: Bool = true, verticalFlip: Bool = true, rotate90: Bool = true) throws {
+    public init(crop: Int? = nil, horizontalFlip: Bool = true, verticalFlip: Bool = true,
+                rotate90: Bool = true) throws {
         if let crop, crop < 1 { throw TransformError("PairAugmentation: crop must be ≥ 1 pixel, got \(crop)") }
         self.crop = crop
         self.horizontalFlip = horizontalFlip

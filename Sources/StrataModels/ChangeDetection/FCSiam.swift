@@ -45,8 +45,12 @@ public final class FCSiam: Module, ChangeModel {
     ///   - numClasses: output logits per pixel (1 for binary change with BCE; K ≥ 2 for softmax change classes).
     public init(_ fusion: Fusion, encoder depth: ResNet.Depth = .resnet34, channelsPerDate: Int, numClasses: Int = 1,
                 decoderChannels: [Int] = UNet.defaultDecoderChannels) throws {
-        guard channelsPerDate >= 1 else { throw ModelError("\(fusion.rawValue): channelsPerDate must be ≥ 1, got \(channelsPerDate)") }
-        guard numClasses >= 1 else { throw ModelError("\(fusion.rawValue): numClasses must be ≥ 1, got \(numClasses)") }
+        guard channelsPerDate >= 1 else {
+            throw ModelError("\(fusion.rawValue): channelsPerDate must be ≥ 1, got \(channelsPerDate)")
+        }
+        guard numClasses >= 1 else {
+            throw ModelError("\(fusion.rawValue): numClasses must be ≥ 1, got \(numClasses)")
+        }
         self.fusion = fusion
         self.channelsPerDate = channelsPerDate
         self.numClasses = numClasses

@@ -76,6 +76,44 @@ public enum CheckpointEvaluation {
         return Output(result: try evaluator.evaluate(source), classNames: card.classNames, samples: ds.count, config: c)
     }
 
+    /// The preprocessing of change models whose published weights Strata evaluates directly (`--weights`): TinyCD
+    /// takes RGB in [0, 1] standardised with ImageNet's mean/std, i.e. 0…255 values minus 255·mean over 255·std.
+    static func publishedNormalization(_ model: String) -> Normalization? {
+        guard model.lowercased() == "tinycd" else { return nil }
+        return .meanStd(mean: [0.485, 0.456, 0.406].map { $0 * 255 }, std: [0.229, 0.224, 0.225].map { $0 * 255 })
+    }
+
+    /// Evaluates published change-model weights (e.g. TinyCD's `levir_best.pth`, any layout `PretrainedWeights`
+    /// reads, loaded strictly) on a change dataset's split (`.all`: every labelled pair), whole pairs padded to
+    /// multiples of 32 with the padding ignored. Only models whose preprocessing is known
+    /// (`publishedNormalization`) can be evaluated this way; Strata's own runs are evaluated from their checkpoints.
+    public static func changeWeights(_ weights: String, model name: String, dataset: String, root: String,
+                                     split: DatasetSplit, batchSize: Int = 4, threads: Int? = nil) throws
+        -> (result: EvaluationResult, classNames: [String], samples: Int) {
+        guard let normalization = publishedNormalization(name) else {
+            throw TrainingError("--weights: the preprocessing of published \(name) weights is not known to Strata "
+                + "(only tinycd); evaluate a `strata train` checkpoint with --checkpoint instead")
+        }
+        Runtime.configure(threads: threads)
+        let ds = try ChangeDatasets.open(dataset, root: root, split: split)
+        let card = try ModelCard(architecture: name, task: .change, bands: ds.bandNames, normalization: normalization,
+                                 classNames: ["no change", "change"])
+        let model = try ModelRegistry.make(card: card)
+        let file = try WeightFile.read(weights)
+        _ = try PretrainedWeights.load(name == "tinycd"
+            ? WeightFile(stateDict: TinyCD.remapCheckpointKeys(file.stateDict), name: weights) : file, into: model)
+        model.eval()
+        let chips = try ChangePairChips(ds, padTo: 32)
+        let shapes = try Set((0..<min(ds.count, 8)).map { try chips.sample(at: $0).image.shape })
+        let source = ChipLoaderSource(try DataLoader(chips, batchSize: shapes.count == 1 ? batchSize : 1, workers: 1,
+                                                     batchTransform: try InputPipeline(card: card).batchTransform))
+        var o = TrainerOptions()
+        o.progress = false
+        let evaluator = try Evaluator(model: model, kind: .change, numClasses: 2,
+                                      loss: LossOptions(ignoreIndex: ChangeSample.ignoreIndex), options: o)
+        return (try evaluator.evaluate(source), card.classNames, ds.count)
+    }
+
     /// SenCLIP checkpoints: the split of the pair folder, preprocessed as in training (`SenCLIPPairs`).
     static func embedding(_ trained: TrainedModel, card: ModelCard, config c: TrainConfig, split: DatasetSplit,
                           path: String) throws -> Output {

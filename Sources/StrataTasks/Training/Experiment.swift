@@ -155,7 +155,8 @@ public final class Experiment {
         let ev = try trainer.evaluate(validation, label: "best model on val")
         try RunReport.write(title: task.reportTitle(config), kind: trainer.kind, log: trainer.log, evaluation: ev,
                             classNames: card.classNames, config: config, result: result,
-                            to: runDirectory.appendingPathComponent("report.html"))
+                            to: runDirectory.appendingPathComponent("report.html"),
+                            figures: trainer.kind == .change ? try changePreviews() : [])
         let val = ev.metrics.merging(["loss": ev.loss]) { a, _ in a }.mapValues { $0.isFinite ? $0 as Any : NSNull() }
         var summary: [String: Any] = ["best_epoch": result.bestEpoch ?? -1, "epochs_run": result.epochsRun,
                                       "task": trainer.kind.rawValue, "val": val,
@@ -167,5 +168,29 @@ public final class Experiment {
         }
         let json = try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys])
         try AtomicFile.write(json, to: runDirectory.appendingPathComponent("summary.json"))
+    }
+
+    /// Change runs: before / after / reference / predicted change maps of the first validation pairs (at most 4).
+    func changePreviews(limit: Int = 4) throws -> [(String, String)] {
+        struct Enough: Error {}
+        var out: [(String, String)] = []
+        model.eval()
+        defer { model.train() }
+        let preview: (TrainingBatch) throws -> Void = { b in
+            guard out.count < limit else { throw Enough() }
+            let logits = try self.model(b.input.contiguous())
+            for i in 0..<min(b.count, limit - out.count) {
+                let title = "validation pair \(out.count + 1)"
+                out.append(("Change map, \(title): before, after, reference, predicted (white = change)",
+                            try ChangePreview.html(input: b.input.select(dim: 0, index: i),
+                                                   target: b.target.select(dim: 0, index: i),
+                                                   logits: logits.select(dim: 0, index: i), bands: self.card.bands,
+                                                   title: title)))
+            }
+        }
+        do {
+            try Torch.noGrad { try validation.forEachBatch(epoch: 0, preview) }
+        } catch is Enough {}
+        return out
     }
 }

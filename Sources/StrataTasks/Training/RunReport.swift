@@ -4,7 +4,8 @@ import StrataTensor
 /// Builds a run's report.html from its metric log and a final evaluation.
 public enum RunReport {
     public static func write(title: String, kind: TaskKind, log: MetricLog, evaluation ev: EvaluationResult,
-                             classNames: [String], config: TrainConfig?, result: FitResult?, to url: URL) throws {
+                             classNames: [String], config: TrainConfig?, result: FitResult?, to url: URL,
+                             figures: [(String, String)] = []) throws {
         var r = HTMLReport(title: title)
         r.summary = [("task", kind.rawValue), ("validation loss", String(format: "%.4f", ev.loss))]
             + ev.metrics.keys.sorted().map { ($0, String(format: "%.4f", ev.metrics[$0]!)) }
@@ -24,6 +25,7 @@ public enum RunReport {
             r.charts.append(("Confusion matrix of the best model on the validation split (rows: true class)",
                              SVGChart.confusionMatrix(cm.rows, classNames: classNames)))
         }
+        r.charts += figures
         let table = ev.accumulator.perClass(names: classNames)
         r.tables.append(("Per class (validation)", table.columns, table.rows))
         if let c = config {
