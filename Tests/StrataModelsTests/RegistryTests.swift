@@ -7,8 +7,11 @@ import Testing
 @Suite struct RegistryTests {
     @Test func namesAndKinds() {
         #expect(ModelRegistry.names == ["small-cnn", "resnet18", "resnet34", "resnet50", "resnet11-3d",
-                                        "unet-resnet18", "unet-resnet34", "unet-resnet50"])
-        #expect(ModelRegistry.entries.filter { $0.task == .segmentation }.map(\.name).allSatisfy { $0.hasPrefix("unet-") })
+                                        "unet-resnet18", "unet-resnet34", "unet-resnet50", "fpn-efficientnet-b0",
+                                        "fpn-efficientnet-b4", "clearscd"])
+        #expect(ModelRegistry.entries.filter { $0.task == .segmentation }.map(\.name)
+            .allSatisfy { $0.hasPrefix("unet-") || $0.hasPrefix("fpn-") })
+        #expect(ModelRegistry.entries.filter { $0.task == .semanticChange }.map(\.name) == ["clearscd"])
     }
 
     /// Every registered model builds and maps a small input to the right output shape.
@@ -16,8 +19,15 @@ import Testing
         for name in ModelRegistry.names {
             let model = try ModelRegistry.make(name: name, inChannels: 5, numClasses: 3)
             model.eval()
-            let out = try Torch.noGrad { try model(Tensor.randn([1, 5, 32, 32])) }
-            let expected = try ModelRegistry.entry(name).task == .segmentation ? [1, 3, 32, 32] : [1, 3]
+            let task = try ModelRegistry.entry(name).task
+            // a semantic-change model takes both dates stacked on channels and returns 2K + 1 maps
+            let input = task == .semanticChange ? [1, 10, 32, 32] : [1, 5, 32, 32]
+            let out = try Torch.noGrad { try model(Tensor.randn(input)) }
+            let expected = switch task {
+            case .segmentation: [1, 3, 32, 32]
+            case .semanticChange: [1, 7, 32, 32]
+            default: [1, 3]
+            }
             #expect(out.shape == expected, "\(name)")
         }
         #expect(try ModelRegistry.make(name: "ResNet18", inChannels: 3, numClasses: 2) is ResNet)
