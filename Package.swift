@@ -23,7 +23,7 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         // Swift layers (imports only point down)
-        .target(name: "StrataTensor", dependencies: ["CTorch", "CHDF5"]),
+        .target(name: "StrataTensor", dependencies: ["CTorch", "CHDF5", "CZlib"]),
         .target(name: "StrataGeo", dependencies: ["CGDAL", "StrataTensor"]),
         .target(name: "StrataData", dependencies: ["StrataGeo", "StrataTensor"]),
         .target(name: "StrataModels", dependencies: ["StrataTensor", "CZlib"]),

@@ -8,4 +8,8 @@
 static inline int strata_inflate_init_gzip(z_stream *s) {
     return inflateInit2_(s, 15 + 16, ZLIB_VERSION, (int)sizeof(z_stream));
 }
+// Starts inflating a raw deflate stream (window bits -15: no zlib or gzip framing), as ZIP members store it.
+static inline int strata_inflate_init_raw(z_stream *s) {
+    return inflateInit2_(s, -15, ZLIB_VERSION, (int)sizeof(z_stream));
+}
 #endif

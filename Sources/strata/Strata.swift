@@ -7,5 +7,6 @@ struct Strata: ParsableCommand {
         commandName: "strata",
         abstract: "Deep learning on Earth-observation imagery.",
         version: StrataVersion.string,
-        subcommands: [Info.self, DatasetsCommand.self, Train.self, Evaluate.self, PredictCommand.self])
+        subcommands: [Info.self, DatasetsCommand.self, Train.self, Evaluate.self, PredictCommand.self,
+                      PseudoLabelsCommand.self, LCZStandInCommand.self])
 }

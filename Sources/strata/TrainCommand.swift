@@ -35,7 +35,7 @@ struct Train: ParsableCommand {
             var tree = try ConfigTree(file: config)
             try tree.apply(overrides: overrides)
             if let output { tree.set("output", value: output) }
-            let cfg = try TrainConfig(tree, datasets: Datasets.known.map(\.name) + ["raster"], models: ModelRegistry.names)
+            let cfg = try TrainConfig(tree, datasets: Datasets.known.map(\.name) + ["raster"] + ChangeDatasets.names + ChangeDatasets.semanticNames, models: ModelRegistry.names)
             let resolved = try tree.yamlString()
             if printConfig {
                 print(resolved, terminator: resolved.hasSuffix("\n") ? "" : "\n")

@@ -114,6 +114,8 @@ import Testing
         (code, text) = try train("data: {dataset: folder, root: /x, chip_size: 64}")
         #expect(code != 0 && text.contains("data.chip_size is a segmentation setting"), "\(text)")
         (code, text) = try train("task: change\ndata: {dataset: folder, root: /x}")
+        #expect(code != 0 && text.contains("'folder' is not a change dataset"), "\(text)")
+        (code, text) = try train("task: semantic-change\ndata: {dataset: folder, root: /x}")
         #expect(code != 0 && text.contains("no training experiment yet"), "\(text)")
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("run").path))
     }

@@ -104,7 +104,7 @@ import StrataTestSupport
         #expect(found.first { $0.name == "eurosat" }?.detail.contains("200 chips in 10 of 10 classes") == true)
         #expect(found.first { $0.name == "so2sat" }?.detail.contains("training.h5 (34 chips)") == true)
 
-        #expect(Set(Datasets.known.map(\.name)) == ["eurosat", "eurosat-rgb", "so2sat", "bigearthnet", "folder"])
+        #expect(Set(Datasets.known.map(\.name)) == ["eurosat", "eurosat-rgb", "so2sat", "bigearthnet", "lczc-ges2", "folder"])
         #expect(Datasets.known.allSatisfy { !$0.layout.isEmpty && !$0.download.isEmpty })
         let ds = try Datasets.open("EuroSAT", root: try SharedData.path("eurosat-ms/eurosat"),
                                    options: DatasetOptions(split: .val, bands: ["B08", "B04"],

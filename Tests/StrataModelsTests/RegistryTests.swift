@@ -7,8 +7,11 @@ import Testing
 @Suite struct RegistryTests {
     @Test func namesAndKinds() {
         #expect(ModelRegistry.names == ["small-cnn", "resnet18", "resnet34", "resnet50", "resnet11-3d",
-                                        "unet-resnet18", "unet-resnet34", "unet-resnet50", "fpn-efficientnet-b0",
-                                        "fpn-efficientnet-b4", "clearscd"])
+                                        "df4lcz-fusion", "unet-resnet18", "unet-resnet34", "unet-resnet50",
+                                        "fc-ef", "fc-siam-conc", "fc-siam-diff", "tinycd",
+                                        "fpn-efficientnet-b0", "fpn-efficientnet-b4", "clearscd"])
+        #expect(ModelRegistry.entries.filter { $0.task == .change }.map(\.name)
+                == ["fc-ef", "fc-siam-conc", "fc-siam-diff", "tinycd"])
         #expect(ModelRegistry.entries.filter { $0.task == .segmentation }.map(\.name)
             .allSatisfy { $0.hasPrefix("unet-") || $0.hasPrefix("fpn-") })
         #expect(ModelRegistry.entries.filter { $0.task == .semanticChange }.map(\.name) == ["clearscd"])
@@ -16,21 +19,47 @@ import Testing
 
     /// Every registered model builds and maps a small input to the right output shape.
     @Test func everyModelBuildsAndRuns() throws {
-        for name in ModelRegistry.names {
+        for name in ModelRegistry.entries.filter({ $0.task != .change && $0.task != .semanticChange }).map(\.name) {
             let model = try ModelRegistry.make(name: name, inChannels: 5, numClasses: 3)
             model.eval()
-            let task = try ModelRegistry.entry(name).task
-            // a semantic-change model takes both dates stacked on channels and returns 2K + 1 maps
-            let input = task == .semanticChange ? [1, 10, 32, 32] : [1, 5, 32, 32]
-            let out = try Torch.noGrad { try model(Tensor.randn(input)) }
-            let expected = switch task {
-            case .segmentation: [1, 3, 32, 32]
-            case .semanticChange: [1, 7, 32, 32]
-            default: [1, 3]
+            let out = try Torch.noGrad { () -> Tensor in
+                let chips = try Tensor.randn([1, 5, 32, 32])
+                // Two-input models (chips + segment graphs): one 2-node graph for the chip.
+                guard let m = model as? GraphInputModel else { return try model(chips) }
+                return try m.outputs(chips: chips, x: Tensor.rand([2, 5]), adjacency: Tensor([0, 1, 1, 0] as [Float], shape: [2, 2]),
+                                     graphIndex: Tensor([0, 0] as [Int])).prediction
             }
+            let expected = try ModelRegistry.entry(name).task == .segmentation ? [1, 3, 32, 32] : [1, 3]
             #expect(out.shape == expected, "\(name)")
         }
         #expect(try ModelRegistry.make(name: "ResNet18", inChannels: 3, numClasses: 2) is ResNet)
+    }
+
+    /// Change models: the card lists one date's bands; the input stacks both dates (`[N, 2C, H, W]`); two class
+    /// names give one logit, three give three.
+    @Test func changeModelsBuildFromOneDatesBands() throws {
+        for name in ["fc-ef", "fc-siam-conc", "fc-siam-diff", "tinycd"] {
+            let bands = name == "tinycd" ? ["red", "green", "blue"] : ["B2", "B3", "B4", "B8"]
+            let card = try ModelCard(architecture: name, task: .change, bands: bands,
+                                     classNames: ["no change", "change"], extra: ["encoder": "resnet18"])
+            let model = try ModelRegistry.make(card: card)
+            #expect(model is any ChangeModel, "\(name)")
+            model.eval()
+            let out = try Torch.noGrad { try model(Tensor.randn([2, 2 * bands.count, 32, 32])) }
+            #expect(out.shape == [2, 1, 32, 32], "\(name)")
+            #expect(throws: ModelError.self) { try model(Tensor.randn([2, bands.count, 32, 32])) }
+        }
+        let three = try ModelCard(architecture: "fc-siam-diff", task: .change, bands: ["a", "b"],
+                                  classNames: ["none", "new", "gone"], extra: ["encoder": "resnet18"])
+        let m3 = try ModelRegistry.make(card: three)
+        m3.eval()
+        #expect(try Torch.noGrad { try m3(Tensor.randn([1, 4, 32, 32])) }.shape == [1, 3, 32, 32])
+        let tiny4 = try ModelCard(architecture: "tinycd", task: .change, bands: ["a", "b", "c", "d"],
+                                  classNames: ["no change", "change"])
+        #expect(throws: ModelError.self) { try ModelRegistry.make(card: tiny4) }
+        let badEncoder = try ModelCard(architecture: "fc-ef", task: .change, bands: ["a"],
+                                       classNames: ["no change", "change"], extra: ["encoder": "vgg16"])
+        #expect(throws: ModelError.self) { try ModelRegistry.make(card: badEncoder) }
     }
 
     @Test func unknownNameListsTheKnownOnes() throws {

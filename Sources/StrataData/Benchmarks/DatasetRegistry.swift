@@ -49,6 +49,10 @@ public struct DatasetOptions: Sendable {
     public var valFraction: Double
     /// BigEarthNet: the kernel bringing 20 m / 60 m bands onto the 10 m grid.
     public var resampling: Resampling
+    /// LCZC-GES2: the split pickle (relative to the root; nil: DF4LCZ's `patches_split/partition_random.npz`).
+    public var partition: String? = nil
+    /// LCZC-GES2: leave out split entries whose patch or graph file is missing instead of failing.
+    public var skipMissing = false
 
     public init(split: DatasetSplit = .all, bands: [String]? = nil, splitDirectory: String? = nil,
                 fractions: SplitFractions = .standard, seed: UInt64 = 0, classes: Int? = nil, version: String? = nil,
@@ -87,6 +91,12 @@ public enum Datasets {
             layout: "<root>/<patch>/<patch>_B01.tif … _B8A.tif + <patch>_labels_metadata.json (or <root>/BigEarthNet-v1.0/<patch>/); optional split CSVs {train,val,test}.csv or bigearthnet-{train,val,test}.csv",
             download: "https://zenodo.org/records/12687186 (BigEarthNet-S2-v1.0.tar.gz) or https://bigearth.net; extract into <root>. Splits: https://git.tu-berlin.de/rsim/BigEarthNet-S2_19-classes_models (splits/)"),
         DatasetInfo(
+            name: "lczc-ges2", title: "LCZC-GES2 (DF4LCZ)",
+            summary: "Sentinel-2 32×32×10 patches paired with segment graphs of 320×320 Google Earth patches, 17 local climate zones",
+            task: .classification, classCount: 17, bandNames: LCZCGES2.allBandNames, chipSize: 32,
+            layout: "<root>/sen2_img_patches/sen2_image_<i>.npz (image, label), <root>/gg_nodes_refine/graph_<i>.npz (x, a, e, y), <root>/patches_split/partition_random.npz (pickled {train, validation, test} index lists)",
+            download: "https://github.com/ctrlovefly/DF4LCZ (the data is in the repository); or build a stand-in from OSCD with `strata lcz-standin`"),
+        DatasetInfo(
             name: "folder", title: "Folder of class folders",
             summary: "any chips sorted into one folder per class; bands and georeferencing from the files",
             task: .classification, classCount: 0, bandNames: [], chipSize: nil,
@@ -122,6 +132,9 @@ public enum Datasets {
             }
             return try BigEarthNet(root: root, split: o.split, classes: classes, bands: o.bands, resampling: o.resampling,
                                    splitDirectory: o.splitDirectory, fractions: o.fractions, seed: o.seed)
+        case "lczc-ges2":
+            return try LCZCGES2(root: root, split: o.split, bands: o.bands,
+                                partition: o.partition ?? LCZCGES2.defaultPartition, skipMissing: o.skipMissing)
         default:
             return try ClassFolderDataset(root: root, split: o.split, bands: o.bands, splitDirectory: o.splitDirectory,
                                           fractions: o.fractions, seed: o.seed)
@@ -168,6 +181,13 @@ public enum Datasets {
             out.append(FoundDataset(name: "eurosat-rgb", path: dir, detail: eurosatDetail(dir, rgb, .rgb)))
         }
         if let s = detectSo2Sat(dir) { out.append(s) }
+        let patches = (dir as NSString).appendingPathComponent(LCZCGES2.patchFolder)
+        if ChipFiles.isDirectory(patches), ChipFiles.isDirectory((dir as NSString).appendingPathComponent(LCZCGES2.graphFolder)) {
+            let n = DirectoryPeek.names(in: patches, limit: .max).filter { $0.hasSuffix(".npz") }.count
+            let split = ChipFiles.isFile((dir as NSString).appendingPathComponent(LCZCGES2.defaultPartition))
+            out.append(FoundDataset(name: "lczc-ges2", path: dir,
+                                    detail: "\(n) patches; split file: \(split ? LCZCGES2.defaultPartition : "none")"))
+        }
         if let folder = BigEarthNet.locate(dir) {
             let n = DirectoryPeek.names(in: folder, limit: .max).count
             let splits = BigEarthNet.splitFileSets.flatMap { $0.values }.filter { ChipFiles.isFile((dir as NSString).appendingPathComponent($0)) }

@@ -7,7 +7,8 @@ public struct ChipBatch: Sendable {
     public let index: Int
     /// `[B, C, H, W]`.
     public var image: Tensor
-    /// `[B]` int64 class indices (`.classification`) or `[B, K]` float32 multi-hot vectors (`.multilabel`).
+    /// `[B]` int64 class indices (`.classification`), `[B, K]` float32 multi-hot vectors (`.multilabel`) or the
+    /// `[B, H, W]` int64 change masks (`.change`), or `[B, 3, H, W]` (`.semanticChange`: both dates' classes, change).
     public var label: Tensor
     /// `[B, H, W]` or `[B, K, H, W]` when the dataset has masks.
     public var mask: Tensor?
@@ -19,11 +20,13 @@ public struct ChipBatch: Sendable {
     public let georeferences: [ChipGeoreference?]
     /// Names of the image channels.
     public var bandNames: [String]
+    /// The chips' segment graphs as one disjoint batch (graph i belongs to chip i), when the samples carry graphs.
+    public var graph: GraphBatch?
 
     public init(index: Int, image: Tensor, label: Tensor, mask: Tensor?, indices: [Int], ids: [String],
-                georeferences: [ChipGeoreference?], bandNames: [String]) {
+                georeferences: [ChipGeoreference?], bandNames: [String], graph: GraphBatch? = nil) {
         self.index = index; self.image = image; self.label = label; self.mask = mask; self.indices = indices
-        self.ids = ids; self.georeferences = georeferences; self.bandNames = bandNames
+        self.ids = ids; self.georeferences = georeferences; self.bandNames = bandNames; self.graph = graph
     }
 
     /// A batch with known CRSs and bounds (a chip is georeferenced where both are given).
@@ -89,8 +92,27 @@ public struct ChipBatch: Sendable {
                 v += s.label.multiHot(classCount: classCount)
             }
             label = try Tensor(v, shape: [samples.count, classCount])
+        case .semanticChange:
+            // Date 1 classes, date 2 classes and change stacked as the label: `[B, 3, H, W]` int64.
+            label = try Tensor.stack(try samples.map { s in
+                guard let m = s.mask, m.rank == 3, m.size(0) == 3, Array(m.shape.suffix(2)) == Array(shape.suffix(2))
+                else {
+                    throw DatasetError(.inconsistent, "batch \(index): semantic-change chip \(s.id) needs a [3, H, W] "
+                        + "mask (classes of both dates, change) of its image's size \(Array(shape.suffix(2)))")
+                }
+                return try m.to(.int64)
+            })
+        case .change:
+            // The change mask is the label (`[B, H, W]` int64; pairs stacked on channels, see `ChangePairChips`).
+            label = try Tensor.stack(try samples.map { s in
+                guard let m = s.mask, Array(m.shape) == Array(shape.suffix(2)) else {
+                    throw DatasetError(.inconsistent, "batch \(index): change chip \(s.id) needs a change mask of its "
+                        + "image's size \(Array(shape.suffix(2)))")
+                }
+                return try m.to(.int64)
+            })
         default:
-            throw DatasetError(.invalidArgument, "batch \(index): chip datasets carry classification or multi-label labels, not \(task.rawValue)")
+            throw DatasetError(.invalidArgument, "batch \(index): chip datasets carry classification, multi-label or change labels, not \(task.rawValue)")
         }
 
         var mask: Tensor? = nil
@@ -106,8 +128,17 @@ public struct ChipBatch: Sendable {
             }
             mask = try Tensor.stack(masks)
         }
+        var graph: GraphBatch? = nil
+        let graphs = samples.compactMap(\.graph)
+        if !graphs.isEmpty {
+            guard graphs.count == samples.count else {
+                let without = samples.first { $0.graph == nil }!.id
+                throw DatasetError(.inconsistent, "batch \(index): chip \(without) has no graph but others have one")
+            }
+            graph = try GraphBatch(graphs)
+        }
         return ChipBatch(index: index, image: image, label: label, mask: mask, indices: samples.map(\.index),
                          ids: samples.map(\.id), georeferences: samples.map(\.georeference),
-                         bandNames: first.bandNames)
+                         bandNames: first.bandNames, graph: graph)
     }
 }

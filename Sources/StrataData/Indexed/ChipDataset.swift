@@ -39,11 +39,14 @@ public struct ChipSample: Sendable {
     public var index: Int
     /// A stable name for the chip (file path, patch name, `file.h5#row`), for reports and error messages.
     public var id: String
+    /// A second input stream: the segment graph of the chip's high-resolution image (DF4LCZ's LCZC-GES2), batched
+    /// into ``ChipBatch/graph``.
+    public var graph: SegmentGraph?
 
     public init(image: Tensor, label: ChipLabel, mask: Tensor? = nil, georeference: ChipGeoreference? = nil,
-                bandNames: [String], index: Int, id: String) {
+                bandNames: [String], index: Int, id: String, graph: SegmentGraph? = nil) {
         self.image = image; self.label = label; self.mask = mask; self.georeference = georeference
-        self.bandNames = bandNames; self.index = index; self.id = id
+        self.bandNames = bandNames; self.index = index; self.id = id; self.graph = graph
     }
 
     /// A sample with a known CRS and bounds (georeferenced only when both are given).

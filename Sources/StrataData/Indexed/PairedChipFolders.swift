@@ -74,10 +74,15 @@ struct PairedChipFolders: Sendable {
             .filter { !$0.isEmpty }.map { ($0 as NSString).lastPathComponent }
     }
 
-    /// Reads pair `index`: both images as float32 `[3, H, W]` (the first three bands; RGB), the label as int64
-    /// 0/1 from a one-band 0/255 mask; georeferenced from the first date's file when it has a geotransform (GeoTIFF
-    /// chips; the PNG benchmarks have none).
-    func sample(at index: Int, dataset: String) throws -> ChangeSample {
+    /// What a label file says: the change mask `[H, W]` (0/1, `ChangeSample.ignoreIndex` unlabelled) and, for
+    /// semantic change, both dates' class maps.
+    typealias Labels = (change: Tensor, semanticA: Tensor?, semanticB: Tensor?)
+
+    /// Reads pair `index`: both images as float32 `[3, H, W]` (the first three bands; RGB) and the labels as
+    /// `decode` reads them from the label file (binary benchmarks: `binaryLabels`); georeferenced from the first
+    /// date's file when it has a geotransform (GeoTIFF chips; the PNG benchmarks have none).
+    func sample(at index: Int, dataset: String,
+                decode: (_ labelPath: String, _ id: String) throws -> Labels) throws -> ChangeSample {
         let p = pairs[index]
         var georeference: ChipGeoreference? = nil
         func image(_ path: String) throws -> Tensor {
@@ -94,18 +99,27 @@ struct PairedChipFolders: Sendable {
             throw DatasetError(.inconsistent, "\(dataset): \(p.id): the two dates differ in size (\(a.shape) vs "
                 + "\(b.shape)); both images of a pair must be the same size")
         }
-        let mask = try ChipFile.read(p.label, bands: [1], as: .uint8).image.squeeze(dim: 0)
-        guard Array(mask.shape) == Array(a.shape.suffix(2)) else {
-            throw DatasetError(.inconsistent, "\(dataset): \(p.id): label is \(mask.shape) but the images are "
-                + "\(Array(a.shape.suffix(2))); the label must cover the image pixel for pixel")
+        let labels = try decode(p.label, p.id)
+        for m in [labels.change, labels.semanticA, labels.semanticB].compactMap({ $0 }) {
+            guard Array(m.shape) == Array(a.shape.suffix(2)) else {
+                throw DatasetError(.inconsistent, "\(dataset): \(p.id): label is \(m.shape) but the images are "
+                    + "\(Array(a.shape.suffix(2))); the label must cover the image pixel for pixel")
+            }
         }
+        return ChangeSample(imageA: a, imageB: b, change: labels.change, semanticA: labels.semanticA,
+                            semanticB: labels.semanticB, georeference: georeference,
+                            bandNames: ["red", "green", "blue"], index: index, id: p.id)
+    }
+
+    /// A one-band 0/255 change mask as int64 0/1; any other value is an error naming the file.
+    static func binaryLabels(_ path: String, dataset: String) throws -> Labels {
+        let mask = try ChipFile.read(path, bands: [1], as: .uint8).image.squeeze(dim: 0)
         let isChange = try mask.eq(255), isNoChange = try mask.eq(0)
         guard try isChange.logicalOr(isNoChange).all().item() != 0 else {
-            throw DatasetError(.badFile, "\(dataset): \(p.label) holds values other than 0 (no change) and 255 "
+            throw DatasetError(.badFile, "\(dataset): \(path) holds values other than 0 (no change) and 255 "
                 + "(change); binary change masks must be 0/255 (re-export it without anti-aliasing or compression)")
         }
-        return ChangeSample(imageA: a, imageB: b, change: try isChange.to(.int64), georeference: georeference,
-                            bandNames: ["red", "green", "blue"], index: index, id: p.id)
+        return (try isChange.to(.int64), nil, nil)
     }
 }
 
@@ -193,8 +207,16 @@ public class PairedChipDataset: ChangeChipDataset, @unchecked Sendable {
             throw DatasetError(.invalidArgument, "\(datasetName): index \(index) is out of range 0..<\(count)")
         }
         let l = locations[index]
-        var s = try folders[l.folder].sample(at: l.pair, dataset: datasetName)
+        var s = try folders[l.folder].sample(at: l.pair, dataset: datasetName) { path, id in
+            try labels(path, id: id)
+        }
         s.index = index
         return s
+    }
+
+    /// Reads the labels of the pair whose label file is `path` (binary benchmarks: a 0/255 mask; semantic-change
+    /// datasets override it).
+    func labels(_ path: String, id: String) throws -> PairedChipFolders.Labels {
+        try PairedChipFolders.binaryLabels(path, dataset: datasetName)
     }
 }

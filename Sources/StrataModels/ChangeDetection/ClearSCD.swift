@@ -171,9 +171,15 @@ public final class ClearSCD: Module, SemanticChangeModel {
         guard x.rank == 4, x.shape[1] == 2 * c else {
             throw ModelError("ClearSCD: expected the two dates stacked as [B, \(2 * c), H, W], got \(x.shape)")
         }
-        return try semanticChange(before: x.narrow(dim: 1, start: 0, length: c),
-                                  after: x.narrow(dim: 1, start: c, length: c)).concatenated()
+        let out = try semanticChange(before: x.narrow(dim: 1, start: 0, length: c),
+                                     after: x.narrow(dim: 1, start: c, length: c))
+        lastTrainingOutput = isTraining ? out : nil
+        return try out.concatenated()
     }
+
+    /// The full output of the last `forward` in training mode (nil after one in eval mode): what `losses` needs
+    /// beyond the concatenated logits, kept so the one-tensor trainer can form ClearSCD's loss without a second pass.
+    public private(set) var lastTrainingOutput: SemanticChangeOutput?
 
     public override var extraDescription: String {
         "classes=\(config.classes), backbone=efficientnet-\(config.backbone.rawValue)"

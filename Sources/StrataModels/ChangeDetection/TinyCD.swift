@@ -31,7 +31,10 @@ import StrataTensor
 /// model.eval()
 /// let prob = try Torch.noGrad { try model(before, after) }   // [N, 1, H, W] in (0, 1)
 /// ```
-public final class TinyCD: Module {
+///
+/// As a `ChangeModel` (trainer, evaluator, predictor) `forward` takes the two RGB dates stacked on channels,
+/// `[N, 6, H, W]`, and returns the change **logit** (`logit(_:_:)`; sigmoid = the probability above).
+public final class TinyCD: Module, ChangeModel {
     public let backbone: EfficientNet
     public let firstMix: MixingMaskAttentionBlock
     public let mixingMasks: ModuleList
@@ -61,6 +64,13 @@ public final class TinyCD: Module {
         registerModule("_classify", classify)
         if let checkpoint { try load(tinyCDCheckpoint: checkpoint) }
     }
+
+    public var channelsPerDate: Int { 3 }
+
+    /// The change logit `[N, 1, H, W]` of the stacked pair `[N, 6, H, W]` (before = channels 0..<3).
+    public override func forward(_ x: Tensor) throws -> Tensor { try stackedChangeLogits(x) }
+
+    public func changeLogits(before: Tensor, after: Tensor) throws -> Tensor { try logit(before, after) }
 
     /// Change probability `[N, 1, H, W]` for the pair (`ref` = before, `test` = after, as the original names them).
     public func callAsFunction(_ before: Tensor, _ after: Tensor) throws -> Tensor {

@@ -14,6 +14,8 @@ import StrataTensor
 /// ```
 public struct ModelCard: Codable, Sendable, Equatable {
     public static let currentFormat = "strata-model-card/1"
+    /// `extra` key naming an additional metric set for evaluation (`lcz`: DF4LCZ's OA_built / OA_natural).
+    public static let metricsKey = "metrics"
 
     public var format: String
     /// A `ModelRegistry` name.

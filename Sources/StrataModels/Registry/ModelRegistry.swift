@@ -7,7 +7,14 @@ import StrataTensor
 /// | `small-cnn` | `SmallCNN` | `[N, bands, H, W]`, any size |
 /// | `resnet18`, `resnet34`, `resnet50` | torchvision `ResNet` | `[N, bands, H, W]`, any size ≥ 32 |
 /// | `resnet11-3d` | DF4LCZ `ResNet11_3D` | `[N, bands, H, W]` as a 1-channel volume (32×32×10 in DF4LCZ) |
+/// | `df4lcz-fusion` | `DF4LCZFusion` (card extra `fusion.alpha`, `fusion.training`) | chips + their segment graphs |
 /// | `unet-resnet18`, `unet-resnet34`, `unet-resnet50` | `UNet` (smp layout) | `[N, bands, H, W]`, H and W multiples of 32 |
+/// | `fc-ef`, `fc-siam-conc`, `fc-siam-diff` | `FCSiam` (Daudt 2018 as TorchGeo, smp names) | two dates `[N, 2·bands, H, W]`, multiples of 32 |
+/// | `tinycd` | `TinyCD` (original checkpoint names) | two RGB dates `[N, 6, H, W]`, multiples of 8 |
+///
+/// Change models (task `.change`) read the card as one date's bands (`inChannels = C`, the input is `2C`) and the
+/// change map's class names (`["no change", "change"]`: one logit; K ≥ 3 names: K logits, see
+/// `ModelCard.changeOutputs`); `extra["encoder"]` picks the FC networks' ResNet (`resnet18`/`34`/`50`, default 34).
 ///
 /// Models are built from a `ModelCard` (`make(card:)`): the card says the architecture, the task, the bands and the
 /// classes, so a builder can read whatever it needs (an image-pair model its two inputs, an embedding model its
@@ -52,6 +59,21 @@ public enum ModelRegistry {
               summary: "DF4LCZ Sentinel-2 stream: 3-D bottleneck ResNet over (bands, H, W)") {
             try ResNet11_3D(bands: $0.inChannels, numClasses: $0.numClasses)
         },
+        Entry(name: "df4lcz-fusion", task: .classification,
+              summary: "DF4LCZ: ResNet11-3D Sentinel-2 stream + GCSConv segment-graph stream, late fusion") {
+            let alpha = try $0.extra[DF4LCZFusion.alphaKey].map { v -> Double in
+                guard let a = Double(v) else {
+                    throw ModelError("model card: \(DF4LCZFusion.alphaKey) '\(v)' is not a number")
+                }
+                return a
+            } ?? 0.6
+            let t = $0.extra[DF4LCZFusion.trainingKey] ?? DF4LCZFusion.Training.late.rawValue
+            guard let training = DF4LCZFusion.Training(rawValue: t) else {
+                throw ModelError("model card: \(DF4LCZFusion.trainingKey) '\(t)' is not late or joint")
+            }
+            return try DF4LCZFusion(s2: ResNet11_3D(bands: $0.inChannels, numClasses: $0.numClasses),
+                                    graph: DF4LCZGraphNet(numClasses: $0.numClasses), alpha: alpha, training: training)
+        },
         Entry(name: "unet-resnet18", task: .segmentation, summary: "UNet, ResNet-18 encoder, smp parameter names") {
             try UNet(encoder: .resnet18, inChannels: $0.inChannels, numClasses: $0.numClasses)
         },
@@ -60,6 +82,22 @@ public enum ModelRegistry {
         },
         Entry(name: "unet-resnet50", task: .segmentation, summary: "UNet, ResNet-50 encoder, smp parameter names") {
             try UNet(encoder: .resnet50, inChannels: $0.inChannels, numClasses: $0.numClasses)
+        },
+        Entry(name: "fc-ef", task: .change, summary: "FC-EF: early-fusion UNet (TorchGeo 'unet' change model), smp names") {
+            try FCSiam(.early, card: $0)
+        },
+        Entry(name: "fc-siam-conc", task: .change, summary: "FC-Siam-conc (TorchGeo FCSiamConc), smp names") {
+            try FCSiam(.concatenation, card: $0)
+        },
+        Entry(name: "fc-siam-diff", task: .change, summary: "FC-Siam-diff (TorchGeo FCSiamDiff), smp names") {
+            try FCSiam(.difference, card: $0)
+        },
+        Entry(name: "tinycd", task: .change, summary: "TinyCD (EfficientNet-B4 stem), original checkpoint names") {
+            guard $0.inChannels == 3, try $0.changeOutputs() == 1 else {
+                throw ModelError("tinycd takes RGB pairs (3 bands per date) and gives one change logit (class names "
+                    + "[no change, change]); the card has \($0.inChannels) bands and \($0.numClasses) classes")
+            }
+            return try TinyCD()
         },
         Entry(name: "fpn-efficientnet-b0", task: .segmentation,
               summary: "FPN, EfficientNet-B0 encoder, smp / efficientnet-pytorch parameter names") {

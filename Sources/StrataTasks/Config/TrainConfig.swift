@@ -1,4 +1,5 @@
 import Foundation
+import StrataData
 import StrataModels
 import StrataTensor
 
@@ -6,7 +7,7 @@ import StrataTensor
 /// and bad values are errors naming the key and what is allowed.
 ///
 /// ```yaml
-/// task: classification            # classification | multilabel | segmentation
+/// task: classification            # classification | multilabel | segmentation | lcz-fusion
 /// data:
 ///   dataset: eurosat              # see `strata datasets`
 ///   root: ../shared/data/eurosat-ms
@@ -55,6 +56,22 @@ public struct TrainConfig: Sendable {
         public var chipsPerEpoch = 512
         public var valChips = 128
         public var ignoreIndex = 255
+        /// `task: change` on OSCD: the cities to train and validate on (a split by city).
+        public var trainCities: [String]?
+        public var valCities: [String]?
+        // LCZC-GES2 (dataset: lczc-ges2)
+        /// The split pickle, relative to the root (nil: DF4LCZ's `patches_split/partition_random.npz`).
+        public var partition: String?
+        /// Leave out split entries whose patch or graph file is missing.
+        public var skipMissing = false
+    }
+    /// `model.fusion` of `task: lcz-fusion`: DF4LCZ's late fusion weight and how the pair is trained.
+    public struct Fusion: Sendable {
+        /// `late` (DF4LCZ: each stream trained on its own loss, predictions fused) or `joint` (the fused output
+        /// trained).
+        public var training = "late"
+        /// The Sentinel-2 stream's weight α in `α · P_S2 + (1 − α) · P_graph`.
+        public var alpha = 0.6
     }
     public struct Optimizer: Sendable {
         public var name = "adamw"
@@ -94,6 +111,11 @@ public struct TrainConfig: Sendable {
 
     /// What is trained (`task:`; `multilabel` and `multi-label` both name `.multilabel`).
     public var task: TaskKind = .classification
+    /// A task with an experiment of its own beyond its `TaskKind` (`lcz-fusion`: classification of two-stream
+    /// LCZC-GES2 samples with DF4LCZ's fusion model and LCZ metrics); nil for the plain tasks.
+    public var experiment: String?
+    /// `model.fusion` (only with `task: lcz-fusion`).
+    public var fusion = Fusion()
     public var data: Data
     public var model = "resnet18"
     public var modelWeights: String?
@@ -103,18 +125,30 @@ public struct TrainConfig: Sendable {
     public var adaptFirstConv = false
     /// ResNet (and ResNet-encoder) models: start every residual block as the identity (last BN weight 0).
     public var zeroInitResidual = false
+    /// `model.encoder`: the ResNet of the FC change networks (`fc-ef`, `fc-siam-conc`, `fc-siam-diff`).
+    public var modelEncoder: String?
     public var trainer = Trainer()
     public var output: String
 
     /// The tasks `strata train` can run (the other `TaskKind`s have no experiment yet).
-    public static let trainableTasks: [TaskKind] = [.classification, .multilabel, .segmentation]
+    public static let trainableTasks: [TaskKind] = [.classification, .multilabel, .segmentation, .change,
+                                                    .semanticChange]
+    /// Tasks named by their experiment, and the `TaskKind` each learns.
+    public static let experimentTasks: [String: TaskKind] = ["lcz-fusion": .classification]
     /// Their names as configs write them (`multilabel` for `.multilabel`).
     public static let tasks = trainableTasks.map { $0 == .multilabel ? "multilabel" : $0.rawValue }
+        + experimentTasks.keys.sorted()
+    /// `data:` keys that only LCZC-GES2 reads.
+    public static let lczcOnlyKeys = ["partition", "skip_missing"]
+    public static let fusionTrainings = ["late", "joint"]
     /// `data:` keys that only segmentation (`dataset: raster`) reads, and keys that only chip datasets read: each is
     /// rejected for the other kind of task rather than silently ignored.
     public static let segmentationOnlyKeys = ["images", "labels", "label_attribute", "class_map", "chip_size",
                                               "sampling", "chips_per_epoch", "val_chips", "ignore_index"]
     public static let chipOnlyKeys = ["split", "split_dir"]
+    /// `data:` keys `task: change` reads (chips cropped from the pairs; OSCD's split by city); the other
+    /// segmentation and chip keys are rejected for it.
+    public static let changeKeys = ["chip_size", "chips_per_epoch", "train_cities", "val_cities"]
     public static let optimizers = ["sgd", "adam", "adamw", "nadam", "rmsprop"]
     public static let schedulers = ["none", "step", "multistep", "exponential", "cosine", "onecycle", "plateau"]
     public static let normalizations = ["meanstd", "scale", "minmax", "none"]
@@ -125,11 +159,15 @@ public struct TrainConfig: Sendable {
     public init(_ tree: ConfigTree, datasets: [String], models: [String]) throws {
         let r = tree.reader()
         let taskName = try r.string("task", default: "classification")!
-        guard let kind = TaskKind(name: taskName), Self.trainableTasks.contains(kind) else {
+        if let kind = Self.experimentTasks[taskName.lowercased()] {
+            experiment = taskName.lowercased()
+            task = kind
+        } else if let kind = TaskKind(name: taskName), Self.trainableTasks.contains(kind) {
+            task = kind
+        } else {
             let known = TaskKind(name: taskName).map { " ('\($0.rawValue)' has no training experiment yet)" } ?? ""
             throw ConfigError("task: '\(taskName)' is not allowed\(known); allowed values: \(Self.tasks.joined(separator: ", "))")
         }
-        task = kind
         output = try r.string("output", default: "runs/strata-run")!
 
         let d = try r.section("data")
@@ -182,10 +220,32 @@ public struct TrainConfig: Sendable {
         data.chipsPerEpoch = try d.int("chips_per_epoch", default: 512, min: 1)!
         data.valChips = try d.int("val_chips", default: 128, min: 0)!
         data.ignoreIndex = try d.int("ignore_index", default: 255)!
+        data.trainCities = try d.strings("train_cities")
+        data.valCities = try d.strings("val_cities")
+        data.partition = try d.string("partition")
+        data.skipMissing = try d.bool("skip_missing", default: false)!
         try d.finish()
-        let given = Self.segmentationOnlyKeys + Self.chipOnlyKeys + ["root"]
+        if data.dataset != "lczc-ges2", let k = Self.lczcOnlyKeys.first(where: { d.has($0) }) {
+            throw ConfigError("data.\(k) is an LCZC-GES2 setting (dataset: lczc-ges2) and does nothing for "
+                + "dataset: \(data.dataset); remove it")
+        }
+        if task == .change && !ChangeDatasets.names.contains(datasetName.lowercased()) {
+            throw ConfigError("data.dataset: '\(datasetName)' is not a change dataset; task: change reads \(ChangeDatasets.names.joined(separator: ", "))")
+        }
+        if task == .semanticChange && !ChangeDatasets.semanticNames.contains(datasetName.lowercased()) {
+            throw ConfigError("data.dataset: '\(datasetName)' is not a semantic-change dataset; task: semantic-change reads \(ChangeDatasets.semanticNames.joined(separator: ", "))")
+        }
+        let given = Self.segmentationOnlyKeys + Self.chipOnlyKeys + ["root"] + Self.changeKeys
         let present = Set(given.filter { d.has($0) })
-        if task == .segmentation {
+        if task == .change || task == .semanticChange {
+            if let k = (Self.segmentationOnlyKeys + Self.chipOnlyKeys).first(where: {
+                present.contains($0) && !Self.changeKeys.contains($0)
+            }) {
+                throw ConfigError("data.\(k) does nothing for task: \(task.rawValue) (pairs come from the dataset's split lists or data.train_cities / data.val_cities; chips from data.chip_size and data.chips_per_epoch); remove it")
+            }
+        } else if let k = ["train_cities", "val_cities"].first(where: present.contains) {
+            throw ConfigError("data.\(k) is a task: change / semantic-change setting (split by city); remove it or set that task")
+        } else if task == .segmentation {
             if let k = Self.chipOnlyKeys.first(where: present.contains) {
                 throw ConfigError("data.\(k): segmentation draws its training and validation chips from data.images (data.chips_per_epoch, data.val_chips, different seeds); a split of a chip dataset does not apply — remove data.\(k)")
             }
@@ -194,7 +254,8 @@ public struct TrainConfig: Sendable {
         }
 
         let m = try r.section("model")
-        model = try m.string("name", default: "resnet18", allowed: models)!
+        model = try m.string("name", default: experiment == "lcz-fusion" ? "df4lcz-fusion" : "resnet18",
+                             allowed: models)!
         modelWeights = try m.string("weights")
         weightsPartial = try m.bool("weights_partial", default: false)!
         adaptFirstConv = try m.bool("adapt_first_conv", default: false)!
@@ -203,7 +264,28 @@ public struct TrainConfig: Sendable {
             throw ConfigError("model.\(key) applies to model.weights, which is not set; give model.weights or drop the key")
         }
         zeroInitResidual = try m.bool("zero_init_residual", default: false)!
+        modelEncoder = try m.string("encoder", allowed: ["resnet18", "resnet34", "resnet50"])
+        if modelEncoder != nil && !model.hasPrefix("fc-") {
+            throw ConfigError("model.encoder chooses the ResNet of fc-ef / fc-siam-conc / fc-siam-diff and does nothing for \(model); remove it")
+        }
+        let f = try m.section("fusion")
+        fusion.training = try f.string("training", default: "late", allowed: Self.fusionTrainings)!
+        fusion.alpha = try f.double("alpha", default: 0.6, min: 0, max: 1)!
+        try f.finish()
+        let fusionGiven = m.has("fusion")
         try m.finish()
+        if experiment == "lcz-fusion" {
+            guard model == "df4lcz-fusion" else {
+                throw ConfigError("model.name: task lcz-fusion trains DF4LCZ's two-stream model; set "
+                    + "model.name: df4lcz-fusion (got \(model))")
+            }
+            guard data.dataset == "lczc-ges2" else {
+                throw ConfigError("data.dataset: task lcz-fusion needs Sentinel-2 chips paired with segment "
+                    + "graphs; set data.dataset: lczc-ges2 (got \(data.dataset))")
+            }
+        } else if fusionGiven {
+            throw ConfigError("model.fusion applies to task: lcz-fusion only; remove it or set task: lcz-fusion")
+        }
 
         let t = try r.section("trainer")
         trainer.epochs = try t.int("epochs", default: 10, min: 1)!

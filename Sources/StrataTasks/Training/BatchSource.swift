@@ -1,13 +1,17 @@
+import StrataData
 import StrataTensor
 
 /// One training or evaluation batch: model input and target. Targets are class indices [B] (int64) for
 /// classification, multi-hot [B, K] (float) for multi-label, class maps [B, H, W] (int64) for segmentation.
+/// Two-stream data (LCZC-GES2) adds the chips' segment graphs, which a `GraphInputModel` takes beside the input.
 public struct TrainingBatch {
     public var input: Tensor
     public var target: Tensor
-    public init(input: Tensor, target: Tensor) {
+    public var graph: GraphBatch?
+    public init(input: Tensor, target: Tensor, graph: GraphBatch? = nil) {
         self.input = input
         self.target = target
+        self.graph = graph
     }
     public var count: Int { input.size(0) }
 }

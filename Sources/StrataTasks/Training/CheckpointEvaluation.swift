@@ -23,15 +23,14 @@ public enum CheckpointEvaluation {
         let card = trained.card
         var tree = try ConfigTree(yaml: configText, source: "config stored in \(path)")
         try tree.apply(overrides: overrides)
-        let c = try TrainConfig(tree, datasets: Datasets.known.map(\.name) + ["raster"], models: ModelRegistry.names)
+        let c = try TrainConfig(tree, datasets: Datasets.known.map(\.name) + ["raster"] + ChangeDatasets.names + ChangeDatasets.semanticNames, models: ModelRegistry.names)
+        if card.task == .change { return try change(trained, config: c, split: split) }
         guard !card.task.isDense else {
             throw TrainingError("\(card.task.rawValue) checkpoints are evaluated on maps: run `strata predict`, then `strata evaluate --map … --labels … --attribute …`")
         }
         Runtime.configure(threads: c.trainer.threads)
-        let ds = try Datasets.open(c.data.dataset, root: c.data.root, options: DatasetOptions(
-            split: split, bands: card.sourceBands, splitDirectory: c.data.splitDir,
-            fractions: try SplitFractions(train: c.data.trainFraction, val: c.data.valFraction, test: c.data.testFraction),
-            seed: c.data.splitSeed))
+        let ds = try Datasets.open(c.data.dataset, root: c.data.root,
+                                   options: c.data.datasetOptions(split: split, bands: card.sourceBands))
         let wanted = card.sourceBands.map(ModelCard.canonicalBand)
         guard ds.bandNames.map(ModelCard.canonicalBand) == wanted else {
             throw TrainingError("band mismatch: \(path) reads bands [\(card.sourceBands.joined(separator: ", "))] but the data has [\(ds.bandNames.joined(separator: ", "))]")
@@ -43,9 +42,36 @@ public enum CheckpointEvaluation {
         var o = TrainerOptions()
         o.progress = false
         o.channelsLast = c.trainer.channelsLast
+        o.lczMetrics = card.extra[ModelCard.metricsKey] == "lcz"
         if o.channelsLast { try model.toMemoryFormat(.channelsLast) }
         let evaluator = try Evaluator(model: model, kind: card.task, numClasses: card.numClasses, options: o)
         let r = try evaluator.evaluate(source)
         return Output(result: r, classNames: card.classNames, samples: ds.count, config: c)
+    }
+
+    /// `task: change` checkpoints: the split's whole pairs (OSCD by city: `data.val_cities` for val/test,
+    /// `data.train_cities` for train), padded to multiples of 32 with the padding ignored, as in training.
+    static func change(_ trained: TrainedModel, config c: TrainConfig, split: DatasetSplit) throws -> Output {
+        let card = trained.card
+        Runtime.configure(threads: c.trainer.threads)
+        let cities = split == .train ? c.data.trainCities : c.data.valCities
+        let ds = try ChangeDatasets.open(c.data.dataset, root: c.data.root, split: split, cities: cities)
+        guard ds.bandNames.map(ModelCard.canonicalBand) == card.bands.map(ModelCard.canonicalBand) else {
+            throw TrainingError("band mismatch: the model reads bands [\(card.bands.joined(separator: ", "))] but "
+                + "\(c.data.dataset) has [\(ds.bandNames.joined(separator: ", "))]")
+        }
+        let chips = try ChangePairChips(ds, padTo: 32)
+        let shapes = try Set((0..<min(ds.count, 8)).map { try chips.sample(at: $0).image.shape })
+        let model = try trained.module()
+        let source = ChipLoaderSource(try DataLoader(chips, batchSize: shapes.count == 1 ? c.data.batchSize : 1,
+                                                     workers: c.data.workers,
+                                                     batchTransform: try InputPipeline(card: card).batchTransform))
+        var o = TrainerOptions()
+        o.progress = false
+        o.channelsLast = c.trainer.channelsLast
+        if o.channelsLast { try model.toMemoryFormat(.channelsLast) }
+        let evaluator = try Evaluator(model: model, kind: .change, numClasses: card.numClasses,
+                                      loss: LossOptions(ignoreIndex: ChangeSample.ignoreIndex), options: o)
+        return Output(result: try evaluator.evaluate(source), classNames: card.classNames, samples: ds.count, config: c)
     }
 }

@@ -11,10 +11,8 @@ public struct ClassificationExperiment: ExperimentTask {
 
     public func prepareData(_ c: TrainConfig) throws -> ExperimentData {
         func open(_ split: DatasetSplit) throws -> any ChipDataset {
-            try Datasets.open(c.data.dataset, root: c.data.root, options: DatasetOptions(
-                split: split, bands: c.data.bands, splitDirectory: c.data.splitDir,
-                fractions: try SplitFractions(train: c.data.trainFraction, val: c.data.valFraction, test: c.data.testFraction),
-                seed: c.data.splitSeed))
+            try Datasets.open(c.data.dataset, root: c.data.root, options: c.data.datasetOptions(split: split,
+                                                                                              bands: c.data.bands))
         }
         let trainSet = try open(.train), valSet = try open(.val)
         guard trainSet.count > 0 else {
@@ -43,4 +41,16 @@ public struct ClassificationExperiment: ExperimentTask {
     }
 
     public func reportTitle(_ c: TrainConfig) -> String { "\(c.data.dataset) · \(c.model)" }
+}
+
+extension TrainConfig.Data {
+    /// How `Datasets.open` opens this config's chip dataset for `split` (bands as given: the config's or a card's).
+    public func datasetOptions(split: DatasetSplit, bands: [String]?) throws -> DatasetOptions {
+        let fractions = try SplitFractions(train: trainFraction, val: valFraction, test: testFraction)
+        var o = DatasetOptions(split: split, bands: bands, splitDirectory: splitDir, fractions: fractions,
+                               seed: splitSeed)
+        o.partition = partition
+        o.skipMissing = skipMissing
+        return o
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import StrataModels
 import StrataTensor
 
 /// Evaluates a model on a data source: loss and the task's metrics in eval mode without gradients. Needs no
@@ -29,27 +30,54 @@ public struct Evaluator {
         model.eval()
         defer { model.train() }
         var acc = try MetricAccumulator(kind: kind, numClasses: numClasses,
-                                        ignoreIndex: loss.options.ignoreIndex >= 0 ? loss.options.ignoreIndex : nil)
+                                        ignoreIndex: loss.options.ignoreIndex >= 0 ? loss.options.ignoreIndex : nil,
+                                        secondConvention: kind == .semanticChange && loss.options.secondMetrics,
+                                        lcz: options.lczMetrics)
         let progress = makeProgress(label, total: source.sampleCount)
         var total = 0.0, seen = 0
         try Torch.noGrad {
             try source.forEachBatch(epoch: 0) { batch in
                 let input = try prepare(batch.input)
                 let target = try batch.target.to(options.device)
-                let logits = try Torch.autocast(options.device, dtype: .bfloat16, enabled: options.precision == .bf16) {
-                    try model(input)
+                let out = try Torch.autocast(options.device, dtype: .bfloat16, enabled: options.precision == .bf16) {
+                    try outputs(batch, input: input)
                 }
                 let weight = try lossWeight(target, batch.count)
                 if weight > 0 {
-                    total += try loss(logits, target).item() * Double(weight)
+                    total += try trainingLoss(out, target).item() * Double(weight)
                     seen += weight
                 }
-                try acc.update(logits: logits, target: target)
+                try acc.update(logits: out.prediction, target: target)
                 progress?.advance(Double(batch.count))
             }
         }
         progress?.finish()
         return EvaluationResult(loss: seen > 0 ? total / Double(seen) : .nan, metrics: acc.summary, accumulator: acc)
+    }
+
+    /// The model's scores for a batch: a one-input model's output serves as prediction and training term (segment
+    /// graphs a batch may carry are not its input); a `GraphInputModel` gets the chips and the batch's graphs (on
+    /// the device).
+    func outputs(_ batch: TrainingBatch, input: Tensor) throws -> GraphModelOutputs {
+        guard let g = batch.graph, let m = model as? GraphInputModel else {
+            // A one-input model on two-stream data (DF4LCZ's Sentinel-2 stream alone) reads the chips only.
+            if model is GraphInputModel {
+                throw TrainingError("\(type(of: model)) takes chips and their segment graphs, but the batches carry no "
+                    + "graphs; train it on a dataset with graphs (dataset: lczc-ges2, task: lcz-fusion)")
+            }
+            let y = try model(input)
+            return GraphModelOutputs(prediction: y, trainingTerms: [y])
+        }
+        return try m.outputs(chips: input, x: g.x.to(options.device), adjacency: g.adjacency.to(options.device),
+                             graphIndex: g.graphIndex.to(options.device))
+    }
+
+    /// The sum of the training loss (the model's own, `LossOptions.modelLoss`, else the task's) over the outputs'
+    /// training terms.
+    func trainingLoss(_ out: GraphModelOutputs, _ target: Tensor) throws -> Tensor {
+        var total = try loss.training(out.trainingTerms[0], target)
+        for t in out.trainingTerms.dropFirst() { total = try total + loss.training(t, target) }
+        return total
     }
 
     /// How much a batch's mean loss counts: its sample count, or for dense tasks its labelled pixel count

@@ -21,8 +21,11 @@ public final class Experiment {
     /// The task's hooks for `config.task`.
     public static func task(for config: TrainConfig) throws -> any ExperimentTask {
         switch config.task {
+        case .classification where config.experiment == "lcz-fusion": return LCZFusionExperiment()
         case .classification, .multilabel: return ClassificationExperiment()
         case .segmentation: return SegmentationExperiment()
+        case .change: return ChangeExperiment()
+        case .semanticChange: return SemanticChangeExperiment()
         default: throw ConfigError("task: '\(config.task.rawValue)' has no training experiment yet")
         }
     }
@@ -71,12 +74,15 @@ public final class Experiment {
 
         (train, validation) = try data.makeSources(try InputPipeline(card: card, augmentations: c.data.augment),
                                                    try InputPipeline(card: card))
-        let o = c.trainer.options(progress: progress, channelsLast: c.trainer.channelsLast && data.imageInputs)
+        var o = c.trainer.options(progress: progress, channelsLast: c.trainer.channelsLast && data.imageInputs)
+        o.lczMetrics = card.extra[ModelCard.metricsKey] == "lcz"
+        var lossOptions = task.lossOptions(c)
+        lossOptions.modelLoss = try task.modelLoss(model, config: c)
         let opt = try OptimizerFactory.optimizer(c.trainer.optimizer, parameters: model.parameters())
         let sched = try OptimizerFactory.scheduler(c.trainer.scheduler, optimizer: opt, epochs: c.trainer.epochs,
                                                    monitorMaximizes: o.monitorMaximizes)
         trainer = try Trainer(model: model, kind: data.kind, numClasses: card.numClasses, classNames: card.classNames,
-                              optimizer: opt, scheduler: sched, loss: task.lossOptions(c), options: o,
+                              optimizer: opt, scheduler: sched, loss: lossOptions, options: o,
                               runDirectory: runDirectory)
         trainer.checkpointMetadata = [ModelWeights.metadataKey: try card.jsonString(),
                                       TrainedModel.configKey: configText]
@@ -145,9 +151,14 @@ public final class Experiment {
                             classNames: card.classNames, config: config, result: result,
                             to: runDirectory.appendingPathComponent("report.html"))
         let val = ev.metrics.merging(["loss": ev.loss]) { a, _ in a }.mapValues { $0.isFinite ? $0 as Any : NSNull() }
-        let summary: [String: Any] = ["best_epoch": result.bestEpoch ?? -1, "epochs_run": result.epochsRun,
+        var summary: [String: Any] = ["best_epoch": result.bestEpoch ?? -1, "epochs_run": result.epochsRun,
                                       "task": trainer.kind.rawValue, "val": val,
                                       "epoch_seconds": result.history.compactMap { $0["epoch_seconds"] }]
+        if trainer.kind == .classification, let cm = ev.accumulator.confusion {
+            // Per-class precision, TP / (TP + FP): what DF4LCZ reports as "accuracy per class".
+            summary["val_precision_per_class"] = Dictionary(uniqueKeysWithValues: zip(card.classNames, cm.precision)
+                .map { ($0, $1.isFinite ? $1 as Any : NSNull()) })
+        }
         let json = try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys])
         try AtomicFile.write(json, to: runDirectory.appendingPathComponent("summary.json"))
     }

@@ -18,9 +18,13 @@ public protocol ExperimentTask {
     func configureModel(_ model: Module, config: TrainConfig) throws
     /// The title of report.html.
     func reportTitle(_ config: TrainConfig) -> String
+    /// A model's own training loss replacing the task's (nil: the task's `TaskLoss`).
+    func modelLoss(_ model: Module, config: TrainConfig) throws -> ModelLoss?
 }
 
 extension ExperimentTask {
+    public func modelLoss(_ model: Module, config: TrainConfig) throws -> ModelLoss? { nil }
+
     public func lossOptions(_ c: TrainConfig) -> LossOptions {
         LossOptions(labelSmoothing: c.trainer.labelSmoothing, classWeights: c.trainer.classWeights)
     }

@@ -12,11 +12,23 @@ public struct InputPipeline: Sendable {
     let augment: Compose?
     /// The spectral indices the card's model computes from its source bands (nil: none).
     public let indices: InputIndices?
+    /// Whether inputs are two dates stacked on channels (change cards); batch augmentations then move both dates
+    /// and the mask together.
+    let pairBands: Bool
 
     public init(card: ModelCard, augmentations: [String] = []) throws {
         self.card = card
         indices = try InputIndices(card: card)
-        let (s, o) = try card.normalization.affine(bands: card.inChannels)
+        // Pair models (change, semantic change) take both dates stacked on channels: the card's per-band
+        // normalisation applies to each date.
+        let dates = card.task == .change || card.task == .semanticChange ? 2 : 1
+        if dates == 2, indices != nil {
+            throw ConfigError("data.indices: spectral indices are not supported for \(card.task.rawValue) models yet; remove them")
+        }
+        let (s1, o1) = try card.normalization.affine(bands: card.inChannels)
+        let s = Array([[Double]](repeating: s1, count: dates).joined())
+        let o = Array([[Double]](repeating: o1, count: dates).joined())
+        pairBands = dates == 2
         scale = try Tensor(s.map(Float.init), shape: [1, s.count, 1, 1])
         offset = try Tensor(o.map(Float.init), shape: [1, o.count, 1, 1])
         let parts: [any BatchTransform] = try augmentations.map { name in
@@ -43,7 +55,7 @@ public struct InputPipeline: Sendable {
     public func apply(image: Tensor, mask: Tensor?, seed: UInt64) throws -> (Tensor, Tensor?) {
         let x = try normalize(image)
         guard let augment else { return (x, mask) }
-        let out = try augment.apply(try TransformBatch(image: x, mask: mask, bandNames: card.bands), seed: seed)
+        let out = try augment.apply(try TransformBatch(image: x, mask: mask, bandNames: pairBands ? [] : card.bands), seed: seed)
         return (out.image, out.mask)
     }
 

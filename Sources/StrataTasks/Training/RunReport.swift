@@ -33,6 +33,9 @@ public enum RunReport {
                         ("scheduler", c.trainer.scheduler.name), ("seed", String(c.trainer.seed)),
                         ("augment", c.data.augment.joined(separator: ", ")), ("normalize", c.data.normalize), ("output", c.output)]
             if !c.data.indices.isEmpty { r.config.append(("indices", c.data.indices.joined(separator: ", "))) }
+            if c.experiment == "lcz-fusion" {
+                r.config.append(("fusion", "\(c.fusion.training) training, alpha \(c.fusion.alpha)"))
+            }
         }
         try r.write(to: url)
     }

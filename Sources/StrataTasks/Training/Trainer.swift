@@ -106,9 +106,11 @@ public final class Trainer {
         }
         for epoch in startEpoch...options.epochs {
             let t0 = Date()
+            loss.options.modelLoss?.epoch = epoch
             let trainLoss = try trainEpoch(train, epoch: epoch)
             var row: [String: Double] = ["epoch": Double(epoch), "train_loss": trainLoss,
                                          "lr": optimizer.learningRate(group: 0)]
+            for (k, v) in loss.options.modelLoss?.takeMeans() ?? [:] { row["train_\(k)"] = v }
             if let validation {
                 let ev = try evaluate(validation, label: "val \(epoch)/\(options.epochs)")
                 row["val_loss"] = ev.loss
@@ -141,7 +143,7 @@ public final class Trainer {
             let weight = try lossWeight(target, batch.count)
             if weight == 0 { progress?.advance(Double(batch.count)); return }
             let lossValue = try Torch.autocast(options.device, dtype: .bfloat16, enabled: options.precision == .bf16) {
-                try loss(model(input), target)
+                try evaluator.trainingLoss(evaluator.outputs(batch, input: input), target)
             }
             let value = try lossValue.item()
             guard value.isFinite else {

@@ -25,6 +25,8 @@ public struct TrainerOptions: Sendable {
     /// Progress output: nil = automatic (bar on a terminal, lines otherwise), false = silent.
     public var progress: Bool? = nil
     public var device: Device = .cpu
+    /// Classification metrics add DF4LCZ's local-climate-zone groups (`oa_built`, `oa_natural`; 17 LCZ classes).
+    public var lczMetrics: Bool = false
 
     public init() {}
 

@@ -267,6 +267,7 @@ struct PickleMachine {
             case 0x43: push(.bytes(Array(try bytes(Int(try byte())))))  // SHORT_BINBYTES
             case 0x42: push(.bytes(Array(try bytes(try length(4)))))    // BINBYTES
             case 0x8E: push(.bytes(Array(try bytes(try length(8)))))    // BINBYTES8
+            case 0x96: push(.bytes(Array(try bytes(try length(8)))))    // BYTEARRAY8 (protocol 5 buffers)
             case 0x63:                                                  // GLOBAL "module\nname\n"
                 let module = try line(), name = try line()
                 push(.global("\(module).\(name)"))
@@ -323,7 +324,11 @@ struct PickleMachine {
                 // A dict state becomes the object's last argument (TorchScript modules keep their parameters and
                 // submodules there); other states (OrderedDict attributes, slot tuples) are not needed.
                 let state = try popItem(), obj = try popItem()
-                if case .object(let name, let args) = obj.value, case .dict = state.value {
+                if case .object(let name, let args) = obj.value, name.hasPrefix("numpy.") {
+                    // NumPy arrays and dtypes (`_reconstruct`, `dtype`) carry their shape, type and bytes in the
+                    // state tuple: kept as the last argument for `PythonPickle` to decode.
+                    push(.object(name, args + [state.value]), depth: max(obj.depth, try nest([state])))
+                } else if case .object(let name, let args) = obj.value, case .dict = state.value {
                     push(.object(name, args + [state.value]), depth: max(obj.depth, try nest([state])))
                 } else {
                     stack.append(obj)
@@ -381,6 +386,9 @@ struct PickleMachine {
         case "_codecs.encode":
             guard let s = args.first?.string else { throw fail("malformed _codecs.encode arguments") }
             return .bytes(s.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) })
+        case "builtins.bytes", "__builtin__.bytes":  // protocol 2 writes b'' as bytes()
+            if args.isEmpty { return .bytes([]) }
+            return .object(name, args)
         case "torch.Size", "builtins.tuple":
             return .tuple(args.first?.elements ?? [])
         case "builtins.list":

@@ -1,0 +1,89 @@
+import Foundation
+import StrataData
+import StrataModels
+import StrataTensor
+
+/// The hooks of `task: change` (binary change detection) on the bi-temporal datasets (`ChangeDatasets`: OSCD,
+/// LEVIR-CD/-CD+, DSIFN, WHU-CD), on the one-tensor convention of `ChangeModel` (dates stacked on channels):
+/// - training: each pair (an OSCD city, a LEVIR tile) read once and kept in memory (`ChangePairChips`), repeated to
+///   `data.chips_per_epoch` chips per epoch, each a random `data.chip_size` square crop drawn pair-consistently
+///   (`PairAugmentation`: the same window on both dates and the mask); `data.augment` flips/rotations then move the
+///   stacked dates and the mask together;
+/// - validation: whole pairs padded at the bottom/right to multiples of 32 (padding ignored by loss and metrics), so
+///   the metrics are those of every labelled pixel of the validation pairs;
+/// - split: the dataset's lists (`train` / `val`, or `test` where there is no `val`), or for OSCD cities by name
+///   (`data.train_cities`, `data.val_cities`);
+/// - loss: BCE with logits over labelled pixels (one logit), cross-entropy for K ≥ 3 change classes (ignore 255);
+/// - metrics: the change class's precision, recall, F1, IoU, OA and κ (`BinaryChangeMetrics`).
+/// The model card lists one date's bands. The rest of the run is `Experiment`'s.
+public struct ChangeExperiment: ExperimentTask {
+    public init() {}
+
+    public func prepareData(_ c: TrainConfig) throws -> ExperimentData {
+        guard c.data.bands == nil else {
+            throw ConfigError("data.bands: band selection is not supported for task: change yet; remove it (every "
+                + "band of the dataset is used)")
+        }
+        let name = c.data.dataset
+        let byCity = c.data.trainCities != nil || c.data.valCities != nil
+        if byCity && (c.data.trainCities == nil || c.data.valCities == nil) {
+            throw ConfigError("data.train_cities and data.val_cities go together: give both (OSCD split by city)")
+        }
+        let trainSet = try ChangeDatasets.open(name, root: c.data.root, split: .train, cities: c.data.trainCities)
+        let valSet: any ChangeChipDataset
+        if byCity {
+            valSet = try ChangeDatasets.open(name, root: c.data.root, split: .test, cities: c.data.valCities)
+        } else {
+            valSet = try (try? ChangeDatasets.open(name, root: c.data.root, split: .val))
+                ?? ChangeDatasets.open(name, root: c.data.root, split: .test)
+        }
+        guard trainSet.count > 0, valSet.count > 0 else {
+            throw ConfigError("data: \(name) at '\(c.data.root)' has an empty training or validation split")
+        }
+        let crop = try PairAugmentation(crop: c.data.chipSize, horizontalFlip: false, verticalFlip: false,
+                                        rotate90: false)
+        let repeats = max(1, (c.data.chipsPerEpoch + trainSet.count - 1) / trainSet.count)
+        let trainChips = try ChangePairChips(trainSet, repeats: repeats, cache: true)
+        let valChips = try ChangePairChips(valSet, padTo: 32, cache: true)
+        let sameSize = try Set((0..<min(valSet.count, 8)).map { try valChips.sample(at: $0).image.shape }).count == 1
+        let c0 = trainSet.bandNames.count
+        var extra = ["dataset": name, "val_pairs": (0..<valSet.count).map(valSet.id).joined(separator: ",")]
+        if let t = c.data.trainCities { extra["train_cities"] = t.joined(separator: ",") }
+        if let e = c.modelEncoder { extra["encoder"] = e }
+        return ExperimentData(
+            kind: .change, bands: trainSet.bandNames, classNames: ["no change", "change"],
+            inputSize: [c.data.chipSize, c.data.chipSize], extra: extra,
+            statisticsImages: {
+                try (0..<min(trainSet.count, 64)).flatMap { i -> [Tensor] in
+                    let p = try trainChips.pair(at: i)
+                    return [p.imageA, p.imageB]
+                }
+            },
+            makeSources: { trainPipe, evalPipe in
+                (ChipLoaderSource(try DataLoader(trainChips, batchSize: c.data.batchSize, shuffle: true,
+                                                 dropLast: trainChips.count >= c.data.batchSize,
+                                                 workers: c.data.workers, seed: c.trainer.seed,
+                                                 transform: crop.chipTransform(channelsPerDate: c0),
+                                                 batchTransform: trainPipe.batchTransform)),
+                 ChipLoaderSource(try DataLoader(valChips, batchSize: sameSize ? c.data.batchSize : 1,
+                                                 workers: c.data.workers, seed: c.trainer.seed,
+                                                 batchTransform: evalPipe.batchTransform)))
+            })
+    }
+
+    public func lossOptions(_ c: TrainConfig) -> LossOptions {
+        LossOptions(labelSmoothing: c.trainer.labelSmoothing, classWeights: c.trainer.classWeights,
+                    ignoreIndex: ChangeSample.ignoreIndex)
+    }
+
+    /// `model.zero_init_residual` zeroes the residual blocks of the FC networks' ResNet encoder.
+    public func configureModel(_ model: Module, config c: TrainConfig) throws {
+        guard c.zeroInitResidual else { return }
+        guard let fc = model as? FCSiam else {
+            throw ConfigError("model.zero_init_residual applies to ResNet encoders (fc-ef, fc-siam-*), not to \(c.model)")
+        }
+        try fc.encoder.zeroInitResiduals()
+    }
+
+    public func reportTitle(_ c: TrainConfig) -> String { "change · \(c.data.dataset) · \(c.model)" }
+}
