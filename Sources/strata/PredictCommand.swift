@@ -22,8 +22,11 @@ struct PredictCommand: ParsableCommand {
         <stem>.json and <stem>.md (--summary: area per class in hectares).
         """)
 
-    @Option(help: "Model checkpoint: safetensors weights with a model card (embedded, or <name>.card.json beside it).")
+    @Option(name: [.customLong("checkpoint"), .customLong("weights")],
+            help: "Model checkpoint or weights: safetensors with a model card (embedded, or <name>.card.json beside it), or Keras .h5 weights with --model (or a card beside them).")
     var checkpoint: String
+    @Option(help: "The architecture of Keras .h5 weights, which do not say it (so2sat-resnet20: the So2Sat LCZ42 Sentinel-2 ResNet20 with its built-in card); for other files, a check against their card.")
+    var model: String?
     @Option(name: .customLong("input"), help: "An input raster (repeat for a band stack of several files).")
     var inputs: [String] = []
     @Option(name: .customLong("input-bands"), help: "Comma-separated band names of the --input at the same position (for files without band descriptions).")
@@ -65,7 +68,7 @@ struct PredictCommand: ParsableCommand {
         if case .cuda = dev, !Runtime.cudaAvailable {
             throw ValidationError("--device cuda: this libtorch has no CUDA or no GPU is visible; use --device cpu")
         }
-        var model = try TrainedModel.load(checkpoint).predictionModel(device: dev)
+        var model = try TrainedModel.load(checkpoint, architecture: self.model).predictionModel(device: dev)
         if let delay = batchDelay {
             let forward = model.forward
             model.forward = { x in Thread.sleep(forTimeInterval: delay); return try forward(x) }

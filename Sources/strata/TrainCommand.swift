@@ -56,7 +56,7 @@ struct Train: ParsableCommand {
     }
 
     static func summaryLine(_ r: FitResult, dir: String) throws -> String {
-        let keys = ["val_oa", "val_kappa", "val_miou", "val_map", "val_loss"].filter { r.final[$0] != nil }
+        let keys = ["val_oa", "val_kappa", "val_miou", "val_map", "val_top1", "val_cosine", "val_loss"].filter { r.final[$0] != nil }
         let metrics = keys.map { String(format: "%@ %.4f", $0, r.final[$0]!) }.joined(separator: ", ")
         return "done: \(r.epochsRun) epochs (best epoch \(r.bestEpoch.map(String.init) ?? "–")); \(metrics)\nrun folder: \(dir) (report.html, summary.json, best.ckpt, metrics.csv, config.yaml)"
     }

@@ -7,19 +7,18 @@ import Testing
 @Suite struct RegistryTests {
     @Test func namesAndKinds() {
         #expect(ModelRegistry.names == ["small-cnn", "resnet18", "resnet34", "resnet50", "resnet11-3d",
-                                        "df4lcz-fusion", "unet-resnet18", "unet-resnet34", "unet-resnet50",
+                                        "df4lcz-fusion", "so2sat-resnet20", "unet-resnet18", "unet-resnet34", "unet-resnet50",
                                         "fc-ef", "fc-siam-conc", "fc-siam-diff", "tinycd",
-                                        "fpn-efficientnet-b0", "fpn-efficientnet-b4", "clearscd"])
+                                        "fpn-efficientnet-b0", "fpn-efficientnet-b4", "clearscd", "senclip"])
         #expect(ModelRegistry.entries.filter { $0.task == .change }.map(\.name)
                 == ["fc-ef", "fc-siam-conc", "fc-siam-diff", "tinycd"])
-        #expect(ModelRegistry.entries.filter { $0.task == .segmentation }.map(\.name)
-            .allSatisfy { $0.hasPrefix("unet-") || $0.hasPrefix("fpn-") })
-        #expect(ModelRegistry.entries.filter { $0.task == .semanticChange }.map(\.name) == ["clearscd"])
+        #expect(ModelRegistry.entries.filter { $0.task == .segmentation }.map(\.name).allSatisfy { $0.hasPrefix("unet-") || $0.hasPrefix("fpn-") })
     }
 
-    /// Every registered model builds and maps a small input to the right output shape.
+    /// Every registered model builds and maps a small input to the right output shape (embedding models need
+    /// their architecture from a card: `senclipBuildsFromItsCard`).
     @Test func everyModelBuildsAndRuns() throws {
-        for name in ModelRegistry.entries.filter({ $0.task != .change && $0.task != .semanticChange }).map(\.name) {
+        for name in ModelRegistry.entries.filter({ ![.change, .semanticChange, .embedding].contains($0.task) }).map(\.name) {
             let model = try ModelRegistry.make(name: name, inChannels: 5, numClasses: 3)
             model.eval()
             let out = try Torch.noGrad { () -> Tensor in
@@ -60,6 +59,26 @@ import Testing
         let badEncoder = try ModelCard(architecture: "fc-ef", task: .change, bands: ["a"],
                                        classNames: ["no change", "change"], extra: ["encoder": "vgg16"])
         #expect(throws: ModelError.self) { try ModelRegistry.make(card: badEncoder) }
+    }
+
+    /// A SenCLIP card records the image tower and the training settings; a card without them names what is missing.
+    @Test func senclipBuildsFromItsCard() throws {
+        let vision = CLIPConfig.Vision.vit(imageSize: 32, patchSize: 16, width: 64, layers: 1, heads: 1)
+        let extra = SenCLIPModel.cardExtra(vision: vision, embedDim: 16, activation: .quickGELU,
+                                           options: SenCLIPOptions(pooling: .attpool, queueSize: 8))
+        let card = try ModelCard(architecture: "senclip", task: .embedding, bands: ["B4", "B3", "B2"],
+                                 inputSize: [32, 32], classNames: [], extra: extra)
+        let model = try #require(try ModelRegistry.make(card: card) as? SenCLIPModel)
+        #expect(model.vision == vision && model.options.pooling == .attpool && model.queue.shape == [16, 8])
+        #expect(try CLIPConfig.Vision(spec: CLIPConfig.Vision.modifiedResNet(imageSize: 224, layers: [3, 4, 6, 3],
+                                                                             width: 64, heads: 32).spec)
+                == .modifiedResNet(imageSize: 224, layers: [3, 4, 6, 3], width: 64, heads: 32))
+        let out = try Torch.noGrad { try model.eval()(Tensor.randn([2, 3, 32, 32])) }
+        #expect(out.shape == [2, 16])
+        var bare = card
+        bare.extra = [:]
+        #expect(throws: ModelError.self) { try ModelRegistry.make(card: bare) }
+        #expect(throws: ModelError.self) { try ModelRegistry.make(name: "senclip", inChannels: 3, numClasses: 1) }
     }
 
     @Test func unknownNameListsTheKnownOnes() throws {

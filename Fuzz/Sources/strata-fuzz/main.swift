@@ -10,7 +10,7 @@ protocol Harness {
 /// Every harness, by the name `STRATA_FUZZ_TARGET` selects (also the folder names under Fuzz/regressions).
 let harnesses: [any Harness.Type] = [
     SafeTensorsHarness.self, PickleHarness.self, PthHarness.self, NPYHarness.self, KerasH5Harness.self,
-    ConfigHarness.self, ModelCardHarness.self, GeoTIFFHarness.self,
+    ConfigHarness.self, ModelCardHarness.self, GeoTIFFHarness.self, SAMRLEHarness.self,
 ]
 
 nonisolated(unsafe) var selected: (any Harness.Type)?

@@ -111,6 +111,16 @@ public struct ChipBatch: Sendable {
                 }
                 return try m.to(.int64)
             })
+        case .embedding:
+            // Paired data (SenCLIPPairs): each label is the row of the target embeddings the chip pairs with.
+            var v = [Int64](); v.reserveCapacity(samples.count)
+            for s in samples {
+                guard case .single(let r) = s.label, r >= 0 else {
+                    throw DatasetError(.inconsistent, "batch \(index): chip \(s.id) has no pairing row")
+                }
+                v.append(Int64(r))
+            }
+            label = try Tensor(v)
         default:
             throw DatasetError(.invalidArgument, "batch \(index): chip datasets carry classification, multi-label or change labels, not \(task.rawValue)")
         }

@@ -3,7 +3,8 @@ import StrataTensor
 
 /// Reads CLIP weights and builds the model they describe.
 ///
-/// Files: safetensors (`.safetensors`), `torch.save` zip archives (`.pth`, `.pt`, `.bin`, `.ckpt`) holding a state
+/// Files are read by `WeightFile.read` (the one weight-file reader, which tells the kind by its first bytes):
+/// safetensors (`.safetensors`), `torch.save` zip archives (`.pth`, `.pt`, `.bin`, `.ckpt`) holding a state
 /// dict, possibly nested — a Lightning checkpoint's `state_dict`, a wrapper's `model.`/`module.` prefix (SenCLIP's
 /// `.ckpt`, DDP) — and TorchScript archives (`torch.jit.save`, e.g. OpenAI's `clip.load(..., jit=True)` files),
 /// whose modules' attributes carry the same names. All are read by StrataTensor's own pickle reader (no code
@@ -18,19 +19,9 @@ public enum CLIPWeights {
     /// The CLIP state dict in the file at `path`, with names relative to the CLIP model. `prefix` selects which
     /// nested model to take when a checkpoint holds several (e.g. `"model."`); by default the only one.
     public static func stateDict(from path: String, prefix: String? = nil) throws -> StateDict {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw ModelError("CLIP weights: no file at '\(path)'")
-        }
-        let raw: StateDict
-        if path.lowercased().hasSuffix(".safetensors") {
-            raw = StateDict(try SafeTensors.read(path).ordered)
-        } else {
-            do { raw = try TorchPickle.load(path) } catch {
-                throw ModelError("CLIP weights: '\(path)' is neither safetensors nor a torch.save / TorchScript "
-                    + "zip archive (\(error))")
-            }
-        }
-        return try clipEntries(raw, prefix: prefix, source: path)
+        // The one weight-file reader (recognises the kind by its first bytes, names the fix on failure).
+        let file = try WeightFile.read(path)
+        return try clipEntries(file.stateDict, prefix: prefix, source: path)
     }
 
     /// The entries of the one CLIP model in `sd` (names relative to it), found by `token_embedding.weight`.

@@ -84,7 +84,8 @@ public struct ModelCard: Codable, Sendable, Equatable {
         guard inChannels >= 1, bands.count == inChannels else {
             throw ModelError("model card: \(bands.count) band names for \(inChannels) input channels (give one name per channel)")
         }
-        guard numClasses >= 1, classNames.count == numClasses else {
+        // An embedding model (CLIP, SenCLIP) has no classes of its own.
+        guard numClasses >= (task == .embedding ? 0 : 1), classNames.count == numClasses else {
             throw ModelError("model card: \(classNames.count) class names for \(numClasses) classes (give one name per class)")
         }
         let canonical = bands.map(Self.canonicalBand)

@@ -8,6 +8,7 @@ import StrataTensor
 /// | `resnet18`, `resnet34`, `resnet50` | torchvision `ResNet` | `[N, bands, H, W]`, any size ≥ 32 |
 /// | `resnet11-3d` | DF4LCZ `ResNet11_3D` | `[N, bands, H, W]` as a 1-channel volume (32×32×10 in DF4LCZ) |
 /// | `df4lcz-fusion` | `DF4LCZFusion` (card extra `fusion.alpha`, `fusion.training`) | chips + their segment graphs |
+/// | `so2sat-resnet20` | So2Sat LCZ42 `So2SatResNetV2` (depth 20) | `[N, bands, H, W]`, 32×32 in So2Sat |
 /// | `unet-resnet18`, `unet-resnet34`, `unet-resnet50` | `UNet` (smp layout) | `[N, bands, H, W]`, H and W multiples of 32 |
 /// | `fc-ef`, `fc-siam-conc`, `fc-siam-diff` | `FCSiam` (Daudt 2018 as TorchGeo, smp names) | two dates `[N, 2·bands, H, W]`, multiples of 32 |
 /// | `tinycd` | `TinyCD` (original checkpoint names) | two RGB dates `[N, 6, H, W]`, multiples of 8 |
@@ -74,6 +75,10 @@ public enum ModelRegistry {
             return try DF4LCZFusion(s2: ResNet11_3D(bands: $0.inChannels, numClasses: $0.numClasses),
                                     graph: DF4LCZGraphNet(numClasses: $0.numClasses), alpha: alpha, training: training)
         },
+        Entry(name: So2SatResNetV2.architecture, task: .classification,
+              summary: "So2Sat LCZ42 ResNet20-v2 (Keras resnet_v2, pre-activation bottlenecks); Keras .h5 weights load") {
+            try So2SatResNetV2(inChannels: $0.inChannels, numClasses: $0.numClasses, depth: 20)
+        },
         Entry(name: "unet-resnet18", task: .segmentation, summary: "UNet, ResNet-18 encoder, smp parameter names") {
             try UNet(encoder: .resnet18, inChannels: $0.inChannels, numClasses: $0.numClasses)
         },
@@ -113,6 +118,10 @@ public enum ModelRegistry {
             config.channelsPerDate = $0.inChannels
             config.classes = $0.numClasses
             return try ClearSCD(config)
+        },
+        Entry(name: "senclip", task: .embedding,
+              summary: "SenCLIP: CLIP image tower + projection head, InfoNCE against ground-image embeddings") {
+            try SenCLIPModel(card: $0)
         },
     ]
 

@@ -12,6 +12,9 @@ public enum CheckpointFile {
         case trainingCheckpoint
         /// Plain safetensors weights (a `ModelWeights` file, with or without an embedded model card).
         case safetensorsWeights
+        /// Keras 2 HDF5 weights (`KerasImport`): no model config inside, so the architecture comes from a model
+        /// card beside the file or from the caller (`strata predict --model so2sat-resnet20`).
+        case kerasWeights
     }
 
     /// Classifies `path`. Throws (a `TrainingError` naming the file) when it does not exist, is not a safetensors
@@ -20,9 +23,10 @@ public enum CheckpointFile {
         guard FileManager.default.fileExists(atPath: path) else {
             throw TrainingError("no checkpoint at \(path): the file does not exist (runs write best.ckpt and last.ckpt into their run folder)")
         }
+        if KerasImport.isHDF5(path) { return .kerasWeights }
         guard looksLikeSafetensors(path) else {
             let pickle = path.hasSuffix(".pth") || path.hasSuffix(".pt")
-            throw TrainingError("\(path) is not a checkpoint: it does not start with a safetensors header\(pickle ? " (a PyTorch .pth file is loaded as model.weights in a training config, not as a trained model)" : ""); pass a best.ckpt/last.ckpt written by `strata train`, or safetensors weights saved with ModelWeights.save")
+            throw TrainingError("\(path) is not a checkpoint: it does not start with a safetensors header\(pickle ? " (a PyTorch .pth file is loaded as model.weights in a training config, not as a trained model)" : ""); pass a best.ckpt/last.ckpt written by `strata train`, safetensors weights saved with ModelWeights.save, or Keras .h5 weights of \(KerasImport.architectures.joined(separator: ", "))")
         }
         let contents: SafeTensors.Contents
         do { contents = try SafeTensors.read(path) } catch {
@@ -35,6 +39,8 @@ public enum CheckpointFile {
     /// ones (see `kind(of:)`), and says so when `path` holds plain weights rather than a training checkpoint.
     public static func load(_ path: String) throws -> Checkpoint {
         switch try kind(of: path) {
+        case .kerasWeights:
+            throw TrainingError("\(path) holds Keras HDF5 weights, not a training checkpoint: it has no optimizer state or training config")
         case .safetensorsWeights:
             throw TrainingError("\(path) holds plain safetensors weights, not a training checkpoint (no \"strata\" metadata): it has no optimizer state or training config")
         case .trainingCheckpoint:

@@ -7,7 +7,7 @@ import StrataTensor
 /// and bad values are errors naming the key and what is allowed.
 ///
 /// ```yaml
-/// task: classification            # classification | multilabel | segmentation | lcz-fusion
+/// task: classification            # classification | multilabel | segmentation | change | semantic-change | lcz-fusion | senclip
 /// data:
 ///   dataset: eurosat              # see `strata datasets`
 ///   root: ../shared/data/eurosat-ms
@@ -109,6 +109,23 @@ public struct TrainConfig: Sendable {
         public var scheduler = Scheduler()
     }
 
+    /// `senclip:` — SenCLIP training (`task: senclip`; see `SenCLIPExperiment`).
+    public struct SenCLIP: Sendable {
+        /// `avgpool` or `attpool` (attention pooling per image) over the ground views.
+        public var pooling = "avgpool"
+        /// The attention pool's aggregation: `sum` (the authors' default), `mean`, `max`.
+        public var poolOut = "sum"
+        public var queueSize = 512
+        public var dropout = 0.1
+        public var temperature = 0.07
+        /// Centre crop (pixels) before resizing; nil = none. The authors crop 100×100 patches to 32.
+        public var crop: Int? = 32
+        /// Model input size; nil = the image size the CLIP weights were trained at.
+        public var imageSize: Int?
+        /// Folder the chip paths of pairs.csv are relative to (default: data.root).
+        public var chipsRoot: String?
+    }
+
     /// What is trained (`task:`; `multilabel` and `multi-label` both name `.multilabel`).
     public var task: TaskKind = .classification
     /// A task with an experiment of its own beyond its `TaskKind` (`lcz-fusion`: classification of two-stream
@@ -128,19 +145,23 @@ public struct TrainConfig: Sendable {
     /// `model.encoder`: the ResNet of the FC change networks (`fc-ef`, `fc-siam-conc`, `fc-siam-diff`).
     public var modelEncoder: String?
     public var trainer = Trainer()
+    public var senclip = SenCLIP()
     public var output: String
 
     /// The tasks `strata train` can run (the other `TaskKind`s have no experiment yet).
     public static let trainableTasks: [TaskKind] = [.classification, .multilabel, .segmentation, .change,
-                                                    .semanticChange]
+                                                    .semanticChange, .embedding]
     /// Tasks named by their experiment, and the `TaskKind` each learns.
     public static let experimentTasks: [String: TaskKind] = ["lcz-fusion": .classification]
-    /// Their names as configs write them (`multilabel` for `.multilabel`).
-    public static let tasks = trainableTasks.map { $0 == .multilabel ? "multilabel" : $0.rawValue }
+    /// Their names as configs write them (`multilabel` for `.multilabel`, `senclip` for `.embedding`: SenCLIP's
+    /// contrastive training is the one embedding task).
+    public static let tasks = trainableTasks.map { $0 == .multilabel ? "multilabel" : $0 == .embedding ? "senclip" : $0.rawValue }
         + experimentTasks.keys.sorted()
     /// `data:` keys that only LCZC-GES2 reads.
     public static let lczcOnlyKeys = ["partition", "skip_missing"]
     public static let fusionTrainings = ["late", "joint"]
+    /// The dataset `task: senclip` reads (`SenCLIPPairs`).
+    public static let senclipDataset = "senclip-pairs"
     /// `data:` keys that only segmentation (`dataset: raster`) reads, and keys that only chip datasets read: each is
     /// rejected for the other kind of task rather than silently ignored.
     public static let segmentationOnlyKeys = ["images", "labels", "label_attribute", "class_map", "chip_size",
@@ -159,10 +180,13 @@ public struct TrainConfig: Sendable {
     public init(_ tree: ConfigTree, datasets: [String], models: [String]) throws {
         let r = tree.reader()
         let taskName = try r.string("task", default: "classification")!
-        if let kind = Self.experimentTasks[taskName.lowercased()] {
-            experiment = taskName.lowercased()
+        let lower = taskName.lowercased()
+        let named = lower == "senclip" ? TaskKind.embedding
+            : TaskKind(name: taskName).flatMap { $0 == .embedding ? nil : $0 }
+        if let kind = Self.experimentTasks[lower] {
+            experiment = lower
             task = kind
-        } else if let kind = TaskKind(name: taskName), Self.trainableTasks.contains(kind) {
+        } else if let kind = named, Self.trainableTasks.contains(kind) {
             task = kind
         } else {
             let known = TaskKind(name: taskName).map { " ('\($0.rawValue)' has no training experiment yet)" } ?? ""
@@ -171,7 +195,9 @@ public struct TrainConfig: Sendable {
         output = try r.string("output", default: "runs/strata-run")!
 
         let d = try r.section("data")
-        let datasetName = try d.requiredString("dataset", allowed: datasets, hint: "`strata datasets` lists them")
+        let datasetName = task == .embedding
+            ? try d.string("dataset", default: Self.senclipDataset, allowed: [Self.senclipDataset])!
+            : try d.requiredString("dataset", allowed: datasets, hint: "`strata datasets` lists them")
         data = Data(dataset: datasetName, root: try d.string("root", default: "")!)
         data.bands = try d.strings("bands")
         data.batchSize = try d.int("batch_size", default: 32, min: 1)!
@@ -245,6 +271,8 @@ public struct TrainConfig: Sendable {
             }
         } else if let k = ["train_cities", "val_cities"].first(where: present.contains) {
             throw ConfigError("data.\(k) is a task: change / semantic-change setting (split by city); remove it or set that task")
+        } else if task == .embedding, let k = Self.chipOnlyKeys.first(where: present.contains) {
+            throw ConfigError("data.\(k): task: senclip takes its splits from the split column of pairs.csv; remove data.\(k)")
         } else if task == .segmentation {
             if let k = Self.chipOnlyKeys.first(where: present.contains) {
                 throw ConfigError("data.\(k): segmentation draws its training and validation chips from data.images (data.chips_per_epoch, data.val_chips, different seeds); a split of a chip dataset does not apply — remove data.\(k)")
@@ -254,8 +282,9 @@ public struct TrainConfig: Sendable {
         }
 
         let m = try r.section("model")
-        model = try m.string("name", default: experiment == "lcz-fusion" ? "df4lcz-fusion" : "resnet18",
-                             allowed: models)!
+        model = try m.string("name", default: experiment == "lcz-fusion" ? "df4lcz-fusion"
+                                 : task == .embedding ? "senclip" : "resnet18",
+                             allowed: task == .embedding ? ["senclip"] : models)!
         modelWeights = try m.string("weights")
         weightsPartial = try m.bool("weights_partial", default: false)!
         adaptFirstConv = try m.bool("adapt_first_conv", default: false)!
@@ -321,6 +350,36 @@ public struct TrainConfig: Sendable {
         trainer.scheduler.maxLR = try sc.double("max_lr", min: 0)
         try sc.finish()
         try t.finish()
+        if r.has("senclip") && task != .embedding {
+            throw ConfigError("senclip: settings of task: senclip, but task is \(task.rawValue); remove the section or set task: senclip")
+        }
+        let sc2 = try r.section("senclip")
+        senclip.pooling = try sc2.string("pooling", default: "avgpool", allowed: ["avgpool", "attpool"])!
+        senclip.poolOut = try sc2.string("pool_out", default: "sum", allowed: ["sum", "mean", "max"])!
+        senclip.queueSize = try sc2.int("queue_size", default: 512, min: 1)!
+        senclip.dropout = try sc2.double("dropout", default: 0.1, min: 0, max: 1)!
+        senclip.temperature = try sc2.double("temperature", default: 0.07, min: 1e-6)!
+        senclip.crop = try sc2.int("crop", default: 32, min: 0).flatMap { $0 == 0 ? nil : $0 }
+        senclip.imageSize = try sc2.int("image_size", min: 8)
+        senclip.chipsRoot = try sc2.string("chips_root")
+        try sc2.finish()
+        if task == .embedding {
+            guard modelWeights != nil else {
+                throw ConfigError("model.weights: task: senclip fine-tunes a CLIP image tower; give the CLIP weights to start from (OpenAI .pt, open_clip .bin/.safetensors, a SenCLIP .ckpt)")
+            }
+            let unused: [(String, Bool)] = [("data.indices", !data.indices.isEmpty),
+                                             ("trainer.label_smoothing", trainer.labelSmoothing != 0),
+                                             ("trainer.class_weights", trainer.classWeights != nil),
+                                             ("model.weights_partial", weightsPartial),
+                                             ("model.adapt_first_conv", adaptFirstConv),
+                                             ("model.zero_init_residual", zeroInitResidual)]
+            if let (key, _) = unused.first(where: { $0.1 }) {
+                throw ConfigError("\(key) does nothing for task: senclip (a 3-band CLIP tower loaded strictly, trained with InfoNCE, no classes); remove it")
+            }
+            if senclip.queueSize % data.batchSize != 0 {
+                throw ConfigError("senclip.queue_size \(senclip.queueSize) must be a multiple of data.batch_size \(data.batchSize) (the queue is replaced one batch at a time)")
+            }
+        }
         try r.finish()
     }
 }

@@ -29,6 +29,7 @@ public enum CheckpointEvaluation {
             throw TrainingError("\(card.task.rawValue) checkpoints are evaluated on maps: run `strata predict`, then `strata evaluate --map … --labels … --attribute …`")
         }
         Runtime.configure(threads: c.trainer.threads)
+        if card.task == .embedding { return try embedding(trained, card: card, config: c, split: split, path: path) }
         let ds = try Datasets.open(c.data.dataset, root: c.data.root,
                                    options: c.data.datasetOptions(split: split, bands: card.sourceBands))
         let wanted = card.sourceBands.map(ModelCard.canonicalBand)
@@ -73,5 +74,22 @@ public enum CheckpointEvaluation {
         let evaluator = try Evaluator(model: model, kind: .change, numClasses: card.numClasses,
                                       loss: LossOptions(ignoreIndex: ChangeSample.ignoreIndex), options: o)
         return Output(result: try evaluator.evaluate(source), classNames: card.classNames, samples: ds.count, config: c)
+    }
+
+    /// SenCLIP checkpoints: the split of the pair folder, preprocessed as in training (`SenCLIPPairs`).
+    static func embedding(_ trained: TrainedModel, card: ModelCard, config c: TrainConfig, split: DatasetSplit,
+                          path: String) throws -> Output {
+        let pairs = try SenCLIPPairs(root: c.data.root, split: split, bands: card.sourceBands,
+                                     chipsRoot: c.senclip.chipsRoot, crop: c.senclip.crop,
+                                     imageSize: card.inputSize?.first ?? 224)
+        guard pairs.count > 0 else { throw TrainingError("the \(split) split of \(c.data.root)/pairs.csv is empty") }
+        let model = try trained.module()
+        let source = SenCLIPPairSource(try DataLoader(pairs, batchSize: c.data.batchSize, workers: c.data.workers,
+                                                      batchTransform: try InputPipeline(card: card).batchTransform),
+                                       pairs: pairs)
+        var o = TrainerOptions()
+        o.progress = false
+        let evaluator = try Evaluator(model: model, kind: card.task, numClasses: card.numClasses, options: o)
+        return Output(result: try evaluator.evaluate(source), classNames: [], samples: pairs.count, config: c)
     }
 }

@@ -13,7 +13,7 @@ public struct Evaluator {
 
     public init(model: Module, kind: TaskKind, numClasses: Int, loss: LossOptions = .init(),
                 options: TrainerOptions = .init()) throws {
-        try self.init(model: model, kind: kind, numClasses: numClasses, taskLoss: TaskLoss(kind: kind, options: loss),
+        try self.init(model: model, kind: kind, numClasses: numClasses, taskLoss: TaskLoss(kind: kind, options: loss, model: model),
                       options: options)
     }
 
@@ -44,7 +44,7 @@ public struct Evaluator {
                 }
                 let weight = try lossWeight(target, batch.count)
                 if weight > 0 {
-                    total += try trainingLoss(out, target).item() * Double(weight)
+                    total += try trainingLoss(out, target, modelLoss: false).item() * Double(weight)
                     seen += weight
                 }
                 try acc.update(logits: out.prediction, target: target)
@@ -74,9 +74,11 @@ public struct Evaluator {
 
     /// The sum of the training loss (the model's own, `LossOptions.modelLoss`, else the task's) over the outputs'
     /// training terms.
-    func trainingLoss(_ out: GraphModelOutputs, _ target: Tensor) throws -> Tensor {
-        var total = try loss.training(out.trainingTerms[0], target)
-        for t in out.trainingTerms.dropFirst() { total = try total + loss.training(t, target) }
+    /// `modelLoss: false` (evaluation): the task's loss even when the model has its own.
+    func trainingLoss(_ out: GraphModelOutputs, _ target: Tensor, modelLoss: Bool = true) throws -> Tensor {
+        let one = { (t: Tensor) throws -> Tensor in modelLoss ? try self.loss.training(t, target) : try self.loss(t, target) }
+        var total = try one(out.trainingTerms[0])
+        for t in out.trainingTerms.dropFirst() { total = try total + one(t) }
         return total
     }
 

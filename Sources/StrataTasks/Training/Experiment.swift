@@ -26,6 +26,7 @@ public final class Experiment {
         case .segmentation: return SegmentationExperiment()
         case .change: return ChangeExperiment()
         case .semanticChange: return SemanticChangeExperiment()
+        case .embedding: return SenCLIPExperiment()
         default: throw ConfigError("task: '\(config.task.rawValue)' has no training experiment yet")
         }
     }
@@ -70,7 +71,7 @@ public final class Experiment {
                              extra: data.extra.merging(indices?.cardExtra ?? [:]) { a, _ in a })
         model = try ModelRegistry.make(card: card)
         try task.configureModel(model, config: c)
-        try Self.loadPretrainedWeights(config: c, model: model)
+        try task.loadPretrainedWeights(model, config: c)
 
         (train, validation) = try data.makeSources(try InputPipeline(card: card, augmentations: c.data.augment),
                                                    try InputPipeline(card: card))
@@ -86,14 +87,6 @@ public final class Experiment {
                               runDirectory: runDirectory)
         trainer.checkpointMetadata = [ModelWeights.metadataKey: try card.jsonString(),
                                       TrainedModel.configKey: configText]
-    }
-
-    /// Loads `model.weights` (when configured) into the freshly built model: the one place pretrained weights enter
-    /// a run.
-    static func loadPretrainedWeights(config c: TrainConfig, model: Module) throws {
-        guard let path = c.modelWeights else { return }
-        let report = try PretrainedWeights.load(path, into: model, options: c.weightLoadOptions)
-        print("model.\(report.summary)")
     }
 
     /// Normalisation of raw band values from the configured method: none, a fixed scale, the given mean/std (in

@@ -4,11 +4,11 @@ import StrataModels
 import StrataTensor
 
 /// What a task supplies to the shared training scaffold (`Experiment`), in the manner of TorchGeo's trainer base:
-/// the data hook (`prepareData`), the model hook (`configureModel`), the loss hook (`lossOptions`; the task's
-/// `TaskKind` picks `TaskLoss`), the metrics hook (the kind picks `MetricAccumulator`) and the report hook
-/// (`reportTitle`). Everything else — run folder, seeding and threads, normalisation, model card, building the model
-/// and loading pretrained weights, optimizer/scheduler/trainer wiring, resume, report.html, summary.json and the
-/// resolved config — is the scaffold's, the same for every task.
+/// the data hook (`prepareData`), the model hook (`configureModel`), the weights hook (`loadPretrainedWeights`,
+/// by default `PretrainedWeights`), the loss hook (`lossOptions`; the task's `TaskKind` picks `TaskLoss`), the
+/// metrics hook (the kind picks `MetricAccumulator`) and the report hook (`reportTitle`). Everything else — run
+/// folder, seeding and threads, normalisation, model card, building the model, optimizer/scheduler/trainer
+/// wiring, resume, report.html, summary.json and the resolved config — is the scaffold's, the same for every task.
 public protocol ExperimentTask {
     /// Opens the data for `config`: band and class names, the task kind, and the sources to train on.
     func prepareData(_ config: TrainConfig) throws -> ExperimentData
@@ -20,6 +20,11 @@ public protocol ExperimentTask {
     func reportTitle(_ config: TrainConfig) -> String
     /// A model's own training loss replacing the task's (nil: the task's `TaskLoss`).
     func modelLoss(_ model: Module, config: TrainConfig) throws -> ModelLoss?
+    /// Loads `model.weights` into the freshly built model (the one place pretrained weights enter a run). The
+    /// default reads any checkpoint layout with `PretrainedWeights` (prefixes, partial loads, first-conv
+    /// adaptation); a task whose weights are part of another model (SenCLIP: the image tower of a CLIP
+    /// checkpoint) overrides it.
+    func loadPretrainedWeights(_ model: Module, config: TrainConfig) throws
 }
 
 extension ExperimentTask {
@@ -27,6 +32,12 @@ extension ExperimentTask {
 
     public func lossOptions(_ c: TrainConfig) -> LossOptions {
         LossOptions(labelSmoothing: c.trainer.labelSmoothing, classWeights: c.trainer.classWeights)
+    }
+
+    public func loadPretrainedWeights(_ model: Module, config c: TrainConfig) throws {
+        guard let path = c.modelWeights else { return }
+        let report = try PretrainedWeights.load(path, into: model, options: c.weightLoadOptions)
+        print("model.\(report.summary)")
     }
 
     public func configureModel(_ model: Module, config c: TrainConfig) throws {

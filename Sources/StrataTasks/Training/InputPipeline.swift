@@ -15,6 +15,9 @@ public struct InputPipeline: Sendable {
     /// Whether inputs are two dates stacked on channels (change cards); batch augmentations then move both dates
     /// and the mask together.
     let pairBands: Bool
+    /// The card's input rounding (`ModelCard.inputRounding`), applied around the normalisation.
+    let rounding: ModelCard.InputRounding?
+    let affine: (scale: [Double], offset: [Double])
 
     public init(card: ModelCard, augmentations: [String] = []) throws {
         self.card = card
@@ -29,6 +32,11 @@ public struct InputPipeline: Sendable {
         let s = Array([[Double]](repeating: s1, count: dates).joined())
         let o = Array([[Double]](repeating: o1, count: dates).joined())
         pairBands = dates == 2
+        rounding = try card.inputRounding
+        affine = (s, o)
+        if rounding != nil, indices != nil {
+            throw ConfigError("the model card asks for both spectral indices and \(ModelCard.inputRoundingKey); use one or the other")
+        }
         scale = try Tensor(s.map(Float.init), shape: [1, s.count, 1, 1])
         offset = try Tensor(o.map(Float.init), shape: [1, o.count, 1, 1])
         let parts: [any BatchTransform] = try augmentations.map { name in
@@ -47,6 +55,7 @@ public struct InputPipeline: Sendable {
     /// Normalises a [B, C, H, W] batch of the card's source bands (any dtype) to float32 model input, appending
     /// the card's spectral indices first.
     public func normalize(_ image: Tensor) throws -> Tensor {
+        if let rounding { return try rounding.normalize(image, scale: affine.scale, offset: affine.offset) }
         let x = try indices?.append(image) ?? image.to(.float32)
         return try x * scale + offset
     }

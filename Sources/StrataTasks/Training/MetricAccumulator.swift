@@ -14,6 +14,7 @@ public struct MetricAccumulator {
     /// ClearSCD's encoding either way (K classes, K = unlabelled; SECOND's "no change" is unlabelled there).
     public private(set) var clearSCD: SemanticChangeMetrics.ClearSCD?
     public private(set) var second: SemanticChangeMetrics.SECOND?
+    public private(set) var embedding: EmbeddingAgreement?
 
     /// Whether the classification summary adds `LCZMetrics`' group accuracies (`oa_built`, `oa_natural`).
     public let lcz: Bool
@@ -40,6 +41,8 @@ public struct MetricAccumulator {
         case .change:
             confusion = try ConfusionMatrix(numClasses: numClasses, ignoreIndex: ignoreIndex)
             if numClasses == 2 { binaryChange = BinaryChangeMetrics(ignoreIndex: ignoreIndex) }
+        case .embedding:
+            embedding = EmbeddingAgreement()
         default:
             throw TrainingError("no metrics are defined for the \(kind.rawValue) task yet")
         }
@@ -74,6 +77,8 @@ public struct MetricAccumulator {
             let pred = try l.size(1) == 1 ? (l.squeeze(dim: 1) .> 0).to(.int64) : l.argmax(dim: 1)
             try confusion!.update(predictions: pred, targets: target)
             try binaryChange?.update(predictions: pred, targets: target)
+        case .embedding:
+            try embedding!.update(output: logits, target: target)
         default:
             try multiLabel!.update(logits: logits.detached().to(.float32), targets: target)
         }
@@ -113,6 +118,8 @@ public struct MetricAccumulator {
             }
             let c = confusion!
             return ["oa": c.overallAccuracy, "kappa": c.kappa, "miou": c.meanIoU, "f1_macro": c.macroF1]
+        case .embedding:
+            return embedding!.summary
         default:
             let m = multiLabel!
             return ["map": m.meanAveragePrecision, "f1_micro": m.microF1(), "f1_macro": m.macroF1()]
@@ -147,6 +154,8 @@ public struct MetricAccumulator {
             let p = c.precision, r = c.recall, f1 = c.f1, iou = c.iou, s = c.support
             return (["class", "precision", "recall", "F1", "IoU", "support"],
                     (0..<numClasses).map { [n($0), f(p[$0]), f(r[$0]), f(f1[$0]), f(iou[$0]), String(s[$0])] })
+        case .embedding:
+            return (["metric", "value"], embedding!.summary.sorted { $0.key < $1.key }.map { [$0.key, f($0.value)] })
         default:
             let m = multiLabel!
             let ap = m.averagePrecision, f1 = m.f1()

@@ -1,5 +1,6 @@
 import StrataModels
 import StrataTensor
+import StrataModels
 
 /// Loss settings shared by the tasks.
 public struct LossOptions: Sendable {
@@ -51,19 +52,27 @@ public final class ModelLoss: @unchecked Sendable {
     }
 }
 
-/// Computes a task's loss from logits and targets: a task's loss hook (cross-entropy, BCE with logits, …).
+/// Computes a task's loss from logits and targets: a task's loss hook (cross-entropy, BCE with logits, …). For
+/// `.embedding` the model defines its objective (`ContrastiveModel.contrastiveLoss`, e.g. SenCLIP's InfoNCE with
+/// a queue) and the targets are what its outputs are paired with.
 public struct TaskLoss {
     public let kind: TaskKind
     public let options: LossOptions
     let weight: Tensor?
+    let contrastive: (any ContrastiveModel)?
 
-    public init(kind: TaskKind, options: LossOptions = .init()) throws {
-        guard [.classification, .multilabel, .segmentation, .change, .semanticChange].contains(kind) else {
+    public init(kind: TaskKind, options: LossOptions = .init(), model: Module? = nil) throws {
+        guard [.classification, .multilabel, .segmentation, .change, .semanticChange, .embedding].contains(kind) else {
             throw TrainingError("no loss is defined for the \(kind.rawValue) task yet")
         }
         self.kind = kind
         self.options = options
         weight = try options.classWeights.map { try Tensor($0.map(Float.init)) }
+        contrastive = model as? any ContrastiveModel
+        if kind == .embedding && contrastive == nil {
+            throw TrainingError("the embedding task trains models with a contrastive objective (SenCLIP); "
+                + "\(model.map { String(describing: type(of: $0)) } ?? "no model") has none")
+        }
     }
 
     public func callAsFunction(_ logits: Tensor, _ target: Tensor) throws -> Tensor {
@@ -109,6 +118,8 @@ public struct TaskLoss {
             let bce = try Functional.binaryCrossEntropyWithLogits(out.change.squeeze(dim: 1), y, weight: keep,
                                                                   posWeight: nil, reduction: .sum)
             return try ce(out.before, a) + ce(out.after, b) + bce / keep.sum().clamp(min: 1)
+        case .embedding:
+            return try contrastive!.contrastiveLoss(logits, target: target)
         default:
             throw TrainingError("no loss is defined for the \(kind.rawValue) task yet")
         }

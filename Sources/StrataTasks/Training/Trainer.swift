@@ -60,7 +60,7 @@ public final class Trainer {
         self.optimizer = optimizer
         self.scheduler = scheduler
         self.options = options
-        self.loss = try TaskLoss(kind: kind, options: loss)
+        self.loss = try TaskLoss(kind: kind, options: loss, model: model)
         evaluator = try Evaluator(model: model, kind: kind, numClasses: numClasses, taskLoss: self.loss,
                                   options: options)
         self.runDirectory = runDirectory
