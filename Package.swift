@@ -35,6 +35,8 @@ let package = Package(
         ]),
         // Benchmark drivers (bench/<name> scripts build and run them in release mode).
         .executableTarget(name: "strata-bench-sampling", dependencies: ["StrataData"], path: "bench/sampling-tool"),
+        // Strata's side of bench/timeseries (series chips through SeriesDataset + GeoDataLoader).
+        .executableTarget(name: "strata-bench-timeseries", dependencies: ["StrataData"], path: "bench/timeseries-tool"),
         // Tests mirror the modules; fixtures are read in place from Tests/<Target>/Fixtures.
         .target(name: "StrataTestSupport", path: "Tests/Support"),
         .testTarget(name: "StrataTensorTests", dependencies: ["StrataTensor", "StrataTestSupport"], exclude: ["Fixtures"]),

@@ -48,8 +48,11 @@ struct PredictCommand: ParsableCommand {
     @Option(name: .customLong("input-nodata"), help: "Input value meaning 'no data' in every band, overriding the files' own nodata (e.g. 0 for a Landsat scene's fill).") var inputNodata: Double?
     @Option(help: "Intra-op threads (default: STRATA_THREADS or the number of cores).") var threads: Int?
     @Option(help: "Reader threads.") var readers = 2
-    @Option(help: "Device: cpu or cuda (default: cpu).") var device = "cpu"
+    @Option(help: "Device: cpu, cuda, cuda:N or auto (default: cpu).") var device = "cpu"
     @Flag(name: .customLong("no-progress"), help: "Do not print progress.") var noProgress = false
+    @Flag(name: .customLong("stac-item"),
+          help: "Also write a STAC item (<map>.json: proj, raster and classification fields, the inputs' dates).")
+    var stacItem = false
     @Flag(name: .customLong("compute-only"), help: .hidden) var computeOnly = false
     @Option(name: .customLong("batch-delay"), help: .hidden) var batchDelay: Double?
 
@@ -60,11 +63,8 @@ struct PredictCommand: ParsableCommand {
             throw ValidationError("\(inputBands.count) --input-bands for \(inputs.count) --input files: give one list per input, in the same order")
         }
         guard (0...255).contains(nodata) else { throw ValidationError("--nodata must be 0…255 (the map is uint8), got \(nodata)") }
-        let dev: Device = switch device.lowercased() {
-        case "cpu": .cpu
-        case "cuda", "gpu", "cuda:0": .cuda(0)
-        default: throw ValidationError("--device must be cpu or cuda, got \(device)")
-        }
+        let dev: Device
+        do { dev = try Device.parse(device) } catch { throw ValidationError("\(error)") }
         if case .cuda = dev, !Runtime.cudaAvailable {
             throw ValidationError("--device cuda: this libtorch has no CUDA or no GPU is visible; use --device cpu")
         }
@@ -107,6 +107,13 @@ struct PredictCommand: ParsableCommand {
         let run = try predictor.predict(inputs: ins, outputs: outputs)
         let g = run.outputGrid
         print("map: \(outputs.map) (\(g.width) × \(g.height), \(g.crs), \(model.classNames.count) classes, nodata \(nodata))")
+        if stacItem {
+            let itemPath = ((outputs.map as NSString).deletingPathExtension) + ".json"
+            try MapSTACItem.write(map: outputs.map, probabilities: outputs.probabilities, grid: g,
+                                  classNames: model.classNames, nodata: UInt8(nodata), inputs: inputs,
+                                  model: model.name, to: itemPath)
+            print("STAC item: \(itemPath)")
+        }
         if let p = outputs.probabilities { print("probabilities: \(p)") }
         if let p = outputs.quicklook { print("quick-look: \(p)") }
         if let j = outputs.summaryJSON, let m = outputs.summaryMarkdown { print("summary: \(j), \(m)") }

@@ -8,5 +8,5 @@ struct Strata: ParsableCommand {
         abstract: "Deep learning on Earth-observation imagery.",
         version: StrataVersion.string,
         subcommands: [Info.self, DatasetsCommand.self, Train.self, Evaluate.self, PredictCommand.self,
-                      PseudoLabelsCommand.self, LCZStandInCommand.self])
+                      PseudoLabelsCommand.self, LCZStandInCommand.self, ZeroShotCommand.self, STACCommand.self])
 }

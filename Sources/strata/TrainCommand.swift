@@ -3,6 +3,7 @@ import Foundation
 import StrataData
 import StrataModels
 import StrataTasks
+import StrataTensor
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,6 +14,9 @@ struct Train: ParsableCommand {
           strata train --config configs/eurosat.yaml --set trainer.epochs=5 --set data.root=/data/EuroSAT_MS
           strata train --config configs/eurosat.yaml --output runs/e1 --resume   # continue an interrupted run
           strata train --config configs/eurosat.yaml --set trainer.epochs=5 --print-config   # the config as it would run
+          strata train --config configs/eurosat.yaml --nproc 2   # data parallel: 2 worker processes (c10d, Gloo)
+          strata train --config c.yaml --nproc 4 --nnodes 2 --node-rank 0 --master-addr 10.0.0.1   # on 2 machines
+        With --nproc each worker reads data.batch_size chips per step (global batch = batch_size × workers);         gradients are averaged over the workers; only rank 0 writes into the run folder. Workers started by         torchrun (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT set) join the same way.
         Writes into the output folder: config.yaml (the config as run, also stored in every checkpoint), metrics.csv, \
         metrics.jsonl, last.ckpt, best.ckpt, report.html, summary.json.
         """)
@@ -29,6 +33,9 @@ struct Train: ParsableCommand {
         "Benchmark aid: load one epoch of batches into memory, then train on them (time without data loading; no report).",
         visibility: .hidden))
     var computeOnly = false
+    @OptionGroup var launch: LaunchOptions
+    @Option(help: "Device: cpu, cuda, cuda:N or auto (default: cpu; with --nproc on GPUs, auto gives each worker the GPU of its LOCAL_RANK).")
+    var device = "cpu"
 
     func run() throws {
         do {
@@ -45,14 +52,37 @@ struct Train: ParsableCommand {
             if FileManager.default.fileExists(atPath: last) && !resume {
                 throw ValidationError("\(cfg.output) already holds a run (last.ckpt); pass --resume to continue it or --output to start a new one")
             }
-            let exp = try Experiment(config: cfg, configText: resolved, progress: noProgress ? false : nil)
+            var dev: Device
+            do { dev = try Device.parse(device) } catch { throw ValidationError("\(error)") }
+            if case .cuda = dev, device.lowercased() == "auto",
+               let env = try DistributedEnvironment.current(), Runtime.cudaDeviceCount > 0 {
+                dev = .cuda(env.localRank % Runtime.cudaDeviceCount)
+            }
+            if case .cuda = dev {
+                throw ValidationError("--device \(dev): training on a GPU needs the CUDA path of the trainer (model, optimizer and batches moved once), which this build does not have yet; use --device cpu")
+            }
+            if launch.launches {
+                try WorkerLauncher.run(try launch.workers(),
+                                       arguments: WorkerLauncher.workerArguments(CommandLine.arguments))
+                return
+            }
+            let distributed = try Self.joinGroup(timeout: cfg.trainer.distTimeout)
+            let exp = try Experiment(config: cfg, configText: resolved, progress: noProgress ? false : nil,
+                                     distributed: distributed)
             let r = computeOnly ? try exp.runComputeOnly() : try exp.run(resume: resume)
+            if let distributed, !distributed.isMain { return }
             print(try Self.summaryLine(r, dir: cfg.output))
         } catch let e as ValidationError {
             throw e
         } catch {
             throw StrataCLIError(error)
         }
+    }
+
+    /// This process's data-parallel group when it was started as a worker (torchrun variables, `WORLD_SIZE` > 1).
+    static func joinGroup(timeout: Double) throws -> DataParallel? {
+        guard let env = try DistributedEnvironment.current(), env.worldSize > 1 else { return nil }
+        return DataParallel(group: try ProcessGroup(env, timeout: timeout))
     }
 
     static func summaryLine(_ r: FitResult, dir: String) throws -> String {

@@ -65,6 +65,7 @@ import Testing
     static func withoutTiming(_ row: String) throws -> [String: Double] {
         var d = try decode(row)
         d["epoch_seconds"] = nil
+        d["train_seconds"] = nil
         return d
     }
 

@@ -75,6 +75,40 @@ import Testing
         #expect(try ts.valid.to(.int64).toArray(Int64.self).map { $0 != 0 }.suffix(70 * 100).allSatisfy { !$0 })
     }
 
+    /// `strata stac index` writes a GeoPackage of the catalog's items; reopened from it, the OSCD and Taizhou
+    /// series read the same pixels as through the JSON catalog (itself checked against the files above).
+    @Test(.enabled(if: SharedData.shouldRun)) func geoPackageIndexReopensTheCatalog() throws {
+        let dir = try Self.catalog()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let gpkg = dir.appendingPathComponent("index.gpkg").path
+        let r = try StrataBinary.run(["stac", "index", dir.appendingPathComponent("catalog.json").path, "--output", gpkg])
+        #expect(r.status == 0, "\(r.output)")
+        let viaJSON = try STACCatalog.items(at: dir.appendingPathComponent("catalog.json").path)
+        let viaIndex = try STACCatalog.items(at: gpkg)
+        #expect(viaIndex.map(\.id) == viaJSON.map(\.id) && viaIndex.map(\.start) == viaJSON.map(\.start))
+        #expect(viaIndex.map(\.end) == viaJSON.map(\.end))
+        // Footprints in EPSG:4326 make the index a layer GIS tools can query.
+        let info = try VectorSource(path: gpkg).info(layer: STACIndex.layer)
+        #expect(info.featureCount == 4 && info.crs?.epsg == 4326)
+        // Per collection (each selects its own assets): the same pixels through the index as through the JSON.
+        let oscdJSON = dir.appendingPathComponent("oscd/collection.json").path
+        let oscdIndex = dir.appendingPathComponent("oscd.gpkg").path
+        try STACIndex.write(try STACCatalog.items(at: oscdJSON), to: oscdIndex)
+        let a = try RasterDataset(stac: oscdJSON, assets: ["stack13"])
+        let b = try RasterDataset(stac: oscdIndex, assets: ["stack13"])
+        #expect(a.count == 2 && b.count == 2 && a.bandNames == b.bandNames)
+        let t1 = try SharedData.path("oscd/derived/paris_t1_13band_10m.tif")
+        let g = try Raster(path: t1).grid.subgrid(PixelWindow(x: 50, y: 60, width: 64, height: 48))
+        let sa = try a.series(bounds: g.bounds, maxDates: 2), sb = try b.series(bounds: g.bounds, maxDates: 2)
+        #expect(try sa.image.doubles() == sb.image.doubles() && sa.dates.map { $0?.start } == sb.dates.map { $0?.start })
+        let tzIndex = dir.appendingPathComponent("taizhou.gpkg").path
+        try STACIndex.write(try STACCatalog.items(at: dir.appendingPathComponent("taizhou/collection.json").path),
+                            to: tzIndex)
+        let tz = try RasterDataset(stac: tzIndex, assets: ["red", "nir", "swir16"])
+        #expect(tz.count == 2 && tz.crs.epsg == 32651)
+        #expect { try STACIndex.items(at: dir.appendingPathComponent("catalog.json").path) } throws: { _ in true }
+    }
+
     /// proj:epsg / proj:transform / proj:shape index an item without opening its file; without them the file is
     /// opened (and a missing one is named).
     @Test func projFieldsIndexWithoutOpeningFiles() throws {

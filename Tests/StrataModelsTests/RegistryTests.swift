@@ -9,7 +9,8 @@ import Testing
         #expect(ModelRegistry.names == ["small-cnn", "resnet18", "resnet34", "resnet50", "resnet11-3d",
                                         "df4lcz-fusion", "so2sat-resnet20", "unet-resnet18", "unet-resnet34", "unet-resnet50",
                                         "fc-ef", "fc-siam-conc", "fc-siam-diff", "tinycd",
-                                        "fpn-efficientnet-b0", "fpn-efficientnet-b4", "clearscd", "senclip"])
+                                        "fpn-efficientnet-b0", "fpn-efficientnet-b4", "clearscd", "senclip",
+                                        "ltae-resnet18", "unet-ltae-resnet18"])
         #expect(ModelRegistry.entries.filter { $0.task == .change }.map(\.name)
                 == ["fc-ef", "fc-siam-conc", "fc-siam-diff", "tinycd"])
         #expect(ModelRegistry.entries.filter { $0.task == .segmentation }.map(\.name).allSatisfy { $0.hasPrefix("unet-") || $0.hasPrefix("fpn-") })

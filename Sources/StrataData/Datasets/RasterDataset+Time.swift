@@ -84,6 +84,64 @@ extension RasterDataset {
                             bandNames: bandNames)
     }
 
+    /// The chip for `bounds` resampled onto fixed date `bins`: T = `bins.count` layers, slot k holding the dates
+    /// whose start falls in bin k, made one layer by `pick` (a per-pixel composite, or the date nearest the bin's
+    /// centre). The query's own `minT`/`maxT` are replaced by the bins' span. Bins without a date are padding
+    /// (nodata, false in `dateMask`); `dates` holds, per slot, the span of the dates used (nil for padding) and
+    /// `omittedDates` counts dates within the bins' span that fall in no bin (gaps between bins). Undated files
+    /// count in no bin. A composite respects nodata and `cloudMask` even for a bin of one date.
+    public func series(bounds q: BoundingBox, bins: DateBins, pick: BinPick = .nearest,
+                       cloudMask: CloudMask? = nil) throws -> SeriesSample {
+        var window = q
+        window.minT = bins.span.start
+        window.maxT = bins.span.end
+        let all = try dateLayers(window, cloudMask: cloudMask)
+        var byBin = [[DateLayer]](repeating: [], count: bins.count)
+        var omitted = 0
+        for l in all {
+            if let s = l.time.start, let b = bins.bin(of: s) { byBin[b].append(l) } else { omitted += 1 }
+        }
+        let (c, h, w) = (bandNames.count, all[0].valid.shape[0], all[0].valid.shape[1])
+        var images: [Tensor] = [], valids: [Tensor] = [], dates: [TimeSpan?] = []
+        for (k, layers) in byBin.enumerated() {
+            guard !layers.isEmpty else {
+                images.append(try Tensor.full([c, h, w], nodata ?? 0, .init(dtype: dtype)))
+                valids.append(try Tensor.zeros([h, w], .init(dtype: .bool)))
+                dates.append(nil)
+                continue
+            }
+            switch pick {
+            case .nearest:
+                let centre = bins.bins[k].center
+                let best = layers.min { abs($0.time.start! - centre) < abs($1.time.start! - centre) }!
+                images.append(best.image)
+                valids.append(best.valid)
+                dates.append(best.time)
+            case .composite(let method):
+                var ordered = layers
+                if method == .firstValid { ordered.sort { $0.firstScene < $1.firstScene } }
+                let rule: TemporalComposite.Rule = switch method {
+                case .latest: .last
+                case .earliest, .firstValid: .first
+                case .median: .median
+                }
+                var out = try TemporalComposite.composite(try Tensor.stack(ordered.map(\.image), dim: 0),
+                                                          valid: try Tensor.stack(ordered.map(\.valid), dim: 0),
+                                                          rule: rule, fill: nodata ?? 0)
+                if !dtype.isFloatingPoint { out = try out.round() }
+                images.append(try out.to(dtype))
+                var v = layers[0].valid
+                for l in layers.dropFirst() { v = try v.logicalOr(l.valid) }
+                valids.append(v)
+                dates.append(TimeSpan(start: layers.compactMap(\.time.start).min(),
+                                      end: layers.compactMap(\.time.end).max()))
+            }
+        }
+        return SeriesSample(image: try Tensor.stack(images, dim: 0), dates: dates,
+                            dateMask: try Tensor(dates.map { $0 != nil }), valid: try Tensor.stack(valids, dim: 0),
+                            omittedDates: omitted, crs: crs, bounds: window, bandNames: bandNames)
+    }
+
     /// One layer per distinct time interval among the entries `q` meets, in time order (undated first).
     struct DateLayer {
         let time: TimeSpan
@@ -104,16 +162,7 @@ extension RasterDataset {
             }
             return i
         }
-        // Group entries by their exact time interval.
-        var groups: [(key: [Double], scenes: [Int])] = []
-        for s in hits {
-            let fp = scenes[s].footprint
-            let key = [fp.minT ?? -.infinity, fp.maxT ?? -.infinity]
-            if let g = groups.firstIndex(where: { $0.key == key }) { groups[g].scenes.append(s) } else {
-                groups.append((key, [s]))
-            }
-        }
-        groups.sort { ($0.key[0], $0.key[1]) < ($1.key[0], $1.key[1]) }
+        let groups = dateGroups(hits)
         let (w, h) = pixelSize(of: q)
         return try groups.map { g in
             let image = try Tensor.empty([bandNames.count, h, w], .init(dtype: dtype))
@@ -129,6 +178,50 @@ extension RasterDataset {
             return DateLayer(time: TimeSpan(start: fp.minT, end: fp.maxT), firstScene: g.scenes[0], image: image,
                              valid: valid)
         }
+    }
+
+    /// Index entries `hits` grouped by their exact time interval, in time order (undated first); each group's
+    /// entries keep the order of `hits`.
+    func dateGroups(_ hits: [Int]) -> [(key: [Double], scenes: [Int])] {
+        var groups: [(key: [Double], scenes: [Int])] = []
+        for s in hits {
+            let fp = scenes[s].footprint
+            let key = [fp.minT ?? -.infinity, fp.maxT ?? -.infinity]
+            if let g = groups.firstIndex(where: { $0.key == key }) { groups[g].scenes.append(s) } else {
+                groups.append((key, [s]))
+            }
+        }
+        groups.sort { ($0.key[0], $0.key[1]) < ($1.key[0], $1.key[1]) }
+        return groups
+    }
+
+    /// Reads the first `maxDates` dates `q` meets straight into `dst` (`maxDates × C` planes of the query's pixel
+    /// size, date-major), filling the planes of missing dates with `padValue`. Returns the dates read (time order)
+    /// and how many were left out. The loader's fast path: no validity masks, no intermediate tensors.
+    func readSeries(_ q: BoundingBox, maxDates: Int, padValue: Double,
+                    into dst: ChipBuffer) throws -> (dates: [TimeSpan], omitted: Int) {
+        let hits = index.query(q)
+        guard !hits.isEmpty else {
+            throw DataError("no data in \(q) (\(crs)); the dataset covers \(bounds)")
+        }
+        let groups = dateGroups(hits)
+        let c = bandNames.count
+        let plane = dst.height * dst.width * dst.dtype.byteSize
+        var dates: [TimeSpan] = []
+        for (t, g) in groups.prefix(maxDates).enumerated() {
+            let layer = ChipBuffer(pointer: dst.pointer + t * c * plane, dtype: dst.dtype, bandCount: c,
+                                   height: dst.height, width: dst.width)
+            try read(scenes: g.scenes, bounds: q, into: layer)
+            let fp = scenes[g.scenes[0]].footprint
+            dates.append(TimeSpan(start: fp.minT, end: fp.maxT))
+        }
+        if dates.count < maxDates {
+            let start = dates.count * c * plane, count = (maxDates - dates.count) * c
+            let pad = try Tensor.borrowing(bytes: dst.pointer + start, shape: [count, dst.height, dst.width],
+                                           dtype: dst.dtype, owner: NSObject())
+            try pad.fill_(padValue)
+        }
+        return (dates, groups.count - dates.count)
     }
 
     /// [H, W] bool: pixels of query `q` inside the footprint of any of `entries`.

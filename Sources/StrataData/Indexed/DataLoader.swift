@@ -38,6 +38,8 @@ public final class DataLoader: Sendable {
     public let seed: UInt64
     public let transform: ChipTransform?
     public let batchTransform: ChipBatchTransform?
+    /// This process's share of each epoch in a data-parallel run (`.whole` otherwise).
+    public let shard: DataShard
 
     /// - Parameters:
     ///   - batchSize: chips per batch (> 0).
@@ -47,25 +49,29 @@ public final class DataLoader: Sendable {
     ///   - prefetch: batches each worker may have ready ahead of the consumer (≥ 1).
     ///   - transform: per-sample transform (see `ChipTransform`).
     ///   - batchTransform: per-batch transform after collation (see `ChipBatchTransform`).
+    ///   - shard: which part of each epoch's order this process reads (see `DataShard`).
     public init(_ dataset: any ChipDataset, batchSize: Int, shuffle: Bool = false, dropLast: Bool = false,
                 workers: Int = 2, prefetch: Int = 2, seed: UInt64 = 0, transform: ChipTransform? = nil,
-                batchTransform: ChipBatchTransform? = nil) throws {
+                batchTransform: ChipBatchTransform? = nil, shard: DataShard = .whole) throws {
         guard batchSize > 0 else { throw DatasetError(.invalidArgument, "DataLoader: batchSize must be positive, got \(batchSize)") }
         guard workers >= 0 else { throw DatasetError(.invalidArgument, "DataLoader: workers must be ≥ 0, got \(workers)") }
         guard prefetch >= 1 else { throw DatasetError(.invalidArgument, "DataLoader: prefetch must be ≥ 1, got \(prefetch)") }
         self.dataset = dataset; self.batchSize = batchSize; self.shuffle = shuffle; self.dropLast = dropLast
         self.workers = workers; self.prefetch = prefetch; self.seed = seed
-        self.transform = transform; self.batchTransform = batchTransform
+        self.transform = transform; self.batchTransform = batchTransform; self.shard = shard
     }
 
     /// Batches per epoch.
     public var batchCount: Int {
-        let n = dataset.count
+        let n = shard.size(of: dataset.count)
         return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize
     }
 
     /// Chips per epoch (after dropping a last partial batch).
-    public var sampleCount: Int { dropLast ? (dataset.count / batchSize) * batchSize : dataset.count }
+    public var sampleCount: Int {
+        let n = shard.size(of: dataset.count)
+        return dropLast ? (n / batchSize) * batchSize : n
+    }
 
     /// The dataset indices of `epoch` in the order they are served.
     public func order(epoch: Int) -> [Int] {
@@ -74,7 +80,7 @@ public final class DataLoader: Sendable {
             var g = ChipRandom.Generator(seed: ChipRandom.mix([seed, 0x5348_5546, UInt64(bitPattern: Int64(epoch))]))
             g.shuffle(&idx)
         }
-        return idx
+        return shard.take(idx)
     }
 
     /// The dataset indices of each batch of `epoch`, in order (what `epoch(_:)` will read).

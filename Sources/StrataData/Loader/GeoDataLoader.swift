@@ -23,7 +23,7 @@ public final class GeoDataLoader: @unchecked Sendable {
     /// Batches of `batchSize` consecutive chips of `sampler` (shuffled per epoch when `shuffle`; a last partial
     /// batch dropped when `dropLast`).
     public init(dataset: any GeoDataset, sampler: any GeoSampler, batchSize: Int, workers: Int = 2, prefetch: Int = 2,
-                shuffle: Bool = false, dropLast: Bool = false, seed: UInt64 = 0) throws {
+                shuffle: Bool = false, dropLast: Bool = false, seed: UInt64 = 0, shard: DataShard = .whole) throws {
         guard batchSize > 0 else { throw DataError("batchSize must be positive, got \(batchSize)") }
         try Self.validate(workers: workers, prefetch: prefetch)
         self.dataset = dataset; self.workers = workers; self.prefetch = prefetch; self.shuffle = shuffle; self.seed = seed
@@ -34,6 +34,7 @@ public final class GeoDataLoader: @unchecked Sendable {
                 var g = SeededGenerator(seed: seed ^ 0x5348_5546_464C_4521, epoch: epoch)
                 g.shuffle(&chips)
             }
+            chips = shard.take(chips)
             var out: [[BoundingBox]] = []
             var i = 0
             while i < chips.count {
@@ -93,15 +94,29 @@ public final class GeoDataLoader: @unchecked Sendable {
         let image = try alloc(layout.imageShape, layout.imageDType)
         let mask = try alloc(layout.maskShape, layout.maskDType)
         let ic = layout.imageChannels ?? 0, mc = Alignment.planes(layout.maskChannels)
+        var dates: [[TimeSpan?]] = [], omitted: [Int] = []
         for (k, c) in chips.enumerated() {
             let buffers = SampleBuffers(
                 image: image.map { ChipBuffer(pointer: $0.1 + k * $0.2, dtype: layout.imageDType, bandCount: ic,
                                               height: layout.height, width: layout.width) },
                 mask: mask.map { ChipBuffer(pointer: $0.1 + k * $0.2, dtype: layout.maskDType, bandCount: mc,
                                             height: layout.height, width: layout.width) })
-            try ds.read(bounds: c, into: buffers)
+            if let series = ds as? SeriesDataset {
+                let (d, o) = try series.readDated(bounds: c, into: buffers)
+                dates.append(d)
+                omitted.append(o)
+            } else {
+                try ds.read(bounds: c, into: buffers)
+            }
         }
-        return GeoBatch(index: index, image: image?.0, mask: mask?.0, crs: ds.crs, bounds: chips, bandNames: ds.bandNames)
+        var info: SeriesBatchInfo?
+        if let series = ds as? SeriesDataset {
+            info = SeriesBatchInfo(dates: dates, dateMask: try Tensor(dates.flatMap { $0.map { $0 != nil } },
+                                                                      shape: [n, series.maxDates]),
+                                   omittedDates: omitted, bandsPerDate: series.bandsPerDate)
+        }
+        return GeoBatch(index: index, image: image?.0, mask: mask?.0, crs: ds.crs, bounds: chips,
+                        bandNames: ds.bandNames, series: info)
     }
 }
 

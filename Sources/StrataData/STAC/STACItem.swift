@@ -41,7 +41,9 @@ public struct STACAsset: Sendable {
 public enum STACCatalog {
     /// Every item reachable from `path`: an item file itself, or a catalog / collection whose `child` and `item`
     /// links are followed recursively (relative hrefs against each file's folder). Items come in link order.
+    /// A GeoPackage written by `STACIndex.write` (`strata stac index`) is read as its items.
     public static func items(at path: String) throws -> [STACItem] {
+        if (path as NSString).pathExtension.lowercased() == "gpkg" { return try STACIndex.items(at: path) }
         var out: [STACItem] = []
         var seen = Set<String>()
         try collect(path, into: &out, seen: &seen)

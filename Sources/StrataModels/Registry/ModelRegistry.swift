@@ -16,6 +16,8 @@ import StrataTensor
 /// Change models (task `.change`) read the card as one date's bands (`inChannels = C`, the input is `2C`) and the
 /// change map's class names (`["no change", "change"]`: one logit; K ≥ 3 names: K logits, see
 /// `ModelCard.changeOutputs`); `extra["encoder"]` picks the FC networks' ResNet (`resnet18`/`34`/`50`, default 34).
+/// | `ltae-resnet18` | `TemporalResNet` | series `[N, T·C, H, W]` (`TemporalModel`) |
+/// | `unet-ltae-resnet18` | `TemporalUNet` (U-TAE style) | series `[N, T·C, H, W]`, H and W multiples of 32 |
 ///
 /// Models are built from a `ModelCard` (`make(card:)`): the card says the architecture, the task, the bands and the
 /// classes, so a builder can read whatever it needs (an image-pair model its two inputs, an embedding model its
@@ -122,6 +124,18 @@ public enum ModelRegistry {
         Entry(name: "senclip", task: .embedding,
               summary: "SenCLIP: CLIP image tower + projection head, InfoNCE against ground-image embeddings") {
             try SenCLIPModel(card: $0)
+        },
+        Entry(name: "ltae-resnet18", task: .classification,
+              summary: "series: ResNet-18 per date (shared), L-TAE attention over dates, linear") {
+            let t = try SeriesShape.dates(bands: $0.bands, extra: $0.extra)
+            return try TemporalResNet(encoder: .resnet18, channelsPerDate: $0.inChannels / t, dates: t,
+                                      numClasses: $0.numClasses)
+        },
+        Entry(name: "unet-ltae-resnet18", task: .segmentation,
+              summary: "series: U-TAE-style UNet, ResNet-18 per date (shared), L-TAE at the deepest level") {
+            let t = try SeriesShape.dates(bands: $0.bands, extra: $0.extra)
+            return try TemporalUNet(encoder: .resnet18, channelsPerDate: $0.inChannels / t, dates: t,
+                                    numClasses: $0.numClasses)
         },
     ]
 

@@ -64,6 +64,8 @@ public struct TrainConfig: Sendable {
         public var partition: String?
         /// Leave out split entries whose patch or graph file is missing.
         public var skipMissing = false
+        /// `data.series`: train on time series of `data.images` (segmentation; `SeriesDataset`), nil: single images.
+        public var series: Series?
     }
     /// `model.fusion` of `task: lcz-fusion`: DF4LCZ's late fusion weight and how the pair is trained.
     public struct Fusion: Sendable {
@@ -72,6 +74,20 @@ public struct TrainConfig: Sendable {
         public var training = "late"
         /// The Sentinel-2 stream's weight α in `α · P_S2 + (1 − α) · P_graph`.
         public var alpha = 0.6
+    }
+    /// `data.series: {max_dates: 2, bins: seasons:2020, pick: median, dates: metadata, date_regex:, date_format:}`.
+    public struct Series: Sendable {
+        /// T without bins: the first dates at each location, padded.
+        public var maxDates: Int?
+        /// `monthly:YYYY` or `seasons:YYYY` (`DateBins`).
+        public var bins: String?
+        /// How a bin becomes one layer: `nearest` or a composite (`latest`, `earliest`, `median`, `first_valid`).
+        public var pick = "nearest"
+        /// Where acquisition times come from: `metadata` (GDAL metadata) or `filename` (`date_regex` with a
+        /// `(?<date>…)` group, parsed with `date_format`).
+        public var dates = "metadata"
+        public var dateRegex: String?
+        public var dateFormat = "yyyyMMdd"
     }
     public struct Optimizer: Sendable {
         public var name = "adamw"
@@ -103,6 +119,11 @@ public struct TrainConfig: Sendable {
         public var earlyStoppingPatience: Int?
         public var channelsLast = true
         public var threads: Int?
+        /// `trainer.sync_batchnorm`: in a data-parallel run, BatchNorm statistics over the global batch (all ranks).
+        public var syncBatchNorm = false
+        /// `trainer.dist_timeout`: seconds a data-parallel rank waits for the others (rendezvous, each collective)
+        /// before the job fails naming the rank.
+        public var distTimeout = 300.0
         public var labelSmoothing = 0.0
         public var classWeights: [Double]?
         public var optimizer = Optimizer()
@@ -147,6 +168,8 @@ public struct TrainConfig: Sendable {
     public var trainer = Trainer()
     public var senclip = SenCLIP()
     public var output: String
+    /// This process's share of the training data in a data-parallel run (set by the launcher, not a config key).
+    public var shard: DataShard = .whole
 
     /// The tasks `strata train` can run (the other `TaskKind`s have no experiment yet).
     public static let trainableTasks: [TaskKind] = [.classification, .multilabel, .segmentation, .change,
@@ -165,7 +188,9 @@ public struct TrainConfig: Sendable {
     /// `data:` keys that only segmentation (`dataset: raster`) reads, and keys that only chip datasets read: each is
     /// rejected for the other kind of task rather than silently ignored.
     public static let segmentationOnlyKeys = ["images", "labels", "label_attribute", "class_map", "chip_size",
-                                              "sampling", "chips_per_epoch", "val_chips", "ignore_index"]
+                                              "sampling", "chips_per_epoch", "val_chips", "ignore_index", "series"]
+    /// `data.series.pick` values.
+    public static let seriesPicks = ["nearest", "latest", "earliest", "median", "first_valid"]
     public static let chipOnlyKeys = ["split", "split_dir"]
     /// `data:` keys `task: change` reads (chips cropped from the pairs; OSCD's split by city); the other
     /// segmentation and chip keys are rejected for it.
@@ -250,6 +275,32 @@ public struct TrainConfig: Sendable {
         data.valCities = try d.strings("val_cities")
         data.partition = try d.string("partition")
         data.skipMissing = try d.bool("skip_missing", default: false)!
+        if d.has("series") {
+            let se = try d.section("series")
+            var series = Series()
+            series.maxDates = try se.int("max_dates", min: 1, max: 366)
+            series.bins = try se.string("bins")
+            series.pick = try se.string("pick", default: "nearest", allowed: Self.seriesPicks)!
+            series.dates = try se.string("dates", default: "metadata", allowed: ["metadata", "filename"])!
+            series.dateRegex = try se.string("date_regex")
+            series.dateFormat = try se.string("date_format", default: "yyyyMMdd")!
+            try se.finish()
+            if (series.maxDates == nil) == (series.bins == nil) {
+                throw ConfigError("data.series: give exactly one of max_dates (first dates, padded) or bins "
+                    + "(monthly:YYYY, seasons:YYYY)")
+            }
+            if series.dates == "filename" && series.dateRegex == nil {
+                throw ConfigError("data.series.date_regex: dates: filename needs a regex with a (?<date>…) group, "
+                    + "e.g. '_(?<date>\\d{8})\\.tif$'")
+            }
+            if series.dates == "metadata" && series.dateRegex != nil {
+                throw ConfigError("data.series.date_regex applies to dates: filename; set dates: filename or drop it")
+            }
+            if series.bins == nil && series.pick != "nearest" {
+                throw ConfigError("data.series.pick applies to date bins; give bins or drop pick")
+            }
+            data.series = series
+        }
         try d.finish()
         if data.dataset != "lczc-ges2", let k = Self.lczcOnlyKeys.first(where: { d.has($0) }) {
             throw ConfigError("data.\(k) is an LCZC-GES2 setting (dataset: lczc-ges2) and does nothing for "
@@ -327,6 +378,8 @@ public struct TrainConfig: Sendable {
         trainer.earlyStoppingPatience = try t.int("early_stopping_patience", min: 1)
         trainer.channelsLast = try t.bool("channels_last", default: true)!
         trainer.threads = try t.int("threads", min: 1, max: 1024)
+        trainer.syncBatchNorm = try t.bool("sync_batchnorm", default: false)!
+        trainer.distTimeout = try t.double("dist_timeout", default: 300, min: 1)!
         trainer.labelSmoothing = try t.double("label_smoothing", default: 0, min: 0, max: 1)!
         trainer.classWeights = try t.doubles("class_weights")
         let o = try t.section("optimizer")

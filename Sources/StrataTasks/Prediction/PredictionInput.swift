@@ -52,6 +52,7 @@ enum BandMatching {
     /// Maps the model's channels onto the inputs' bands: by name when the model names its bands and every input's
     /// bands have names; otherwise positionally, when the inputs hold exactly as many bands as the model has channels.
     static func resolve(model: PredictionModel, inputs: [InputInfo], paths: [String]) throws -> [BandSource] {
+        if let series = try seriesSources(model: model, inputs: inputs, paths: paths) { return series }
         let all: [(BandSource, String)] = inputs.enumerated().flatMap { i, info in
             (0..<info.bandCount).map { b in (BandSource(input: i, band: b + 1), info.names[b]) }
         }
@@ -71,6 +72,42 @@ enum BandMatching {
             throw PredictionError("the model \(model.name) takes \(model.channels) bands\(what) but the inputs (\(paths.joined(separator: ", "))) hold \(all.count) band(s)\(named ? "" : " without names") to take in order; name the inputs' bands (--input-bands B1,B2,…) so the model's bands can be picked by name, or pass inputs with exactly the model's bands")
         }
         return all.map(\.0)
+    }
+}
+
+extension BandMatching {
+    /// `NAME@k` → (NAME, k): a band of date k (from 1) of a series model (`SeriesDataset.bandNames`).
+    static func seriesBand(_ name: String) -> (String, Int)? {
+        guard let at = name.lastIndex(of: "@"), let k = Int(name[name.index(after: at)...]), k >= 1 else { return nil }
+        return (String(name[..<at]), k)
+    }
+
+    /// For a model over a series (every band named `NAME@k`): input k is date k (inputs in time order, one per
+    /// date); band `NAME@k` is band NAME of input k (by name when the inputs' bands are named, else the band at
+    /// NAME's position among the model's bands of one date). Nil for other models.
+    static func seriesSources(model: PredictionModel, inputs: [InputInfo], paths: [String]) throws -> [BandSource]? {
+        let parsed = model.bands.map(seriesBand)
+        guard !parsed.isEmpty, parsed.allSatisfy({ $0 != nil }) else { return nil }
+        let bands = parsed.map { $0! }
+        let t = bands.map(\.1).max()!
+        guard inputs.count == t else {
+            throw PredictionError("the model \(model.name) takes a series of \(t) dates: give \(t) inputs, one file "
+                + "per date in time order (got \(inputs.count): \(paths.joined(separator: ", ")))")
+        }
+        let perDate = bands.filter { $0.1 == 1 }.map(\.0)
+        return try bands.map { name, k in
+            let info = inputs[k - 1]
+            if info.names.allSatisfy({ !$0.isEmpty }),
+               let b = info.names.firstIndex(where: { canonical($0) == canonical(name) }) {
+                return BandSource(input: k - 1, band: b + 1)
+            }
+            guard info.bandCount == perDate.count, let pos = perDate.firstIndex(of: name) else {
+                throw PredictionError("input \(paths[k - 1]) (date \(k)) has no band named \(name) and does not "
+                    + "hold exactly the model's \(perDate.count) bands of one date [\(perDate.joined(separator: ", "))] "
+                    + "to take in order; name its bands (--input-bands) or pass a file with those bands")
+            }
+            return BandSource(input: k - 1, band: pos + 1)
+        }
     }
 }
 

@@ -8,6 +8,8 @@ public final class MetricLog {
     public let jsonlURL: URL
     public private(set) var rows: [[String: Double]] = []
     private var columns: [String] = []
+    /// Whether rows reach the files (false on the ranks of a data-parallel run other than 0: rows kept in memory).
+    public var writesFiles = true
 
     public init(directory: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -41,6 +43,7 @@ public final class MetricLog {
 
     /// Writes both files (small: one row per epoch) to temporary names and renames them into place.
     private func rewrite() throws {
+        guard writesFiles else { return }
         var csv = columns.joined(separator: ",") + "\n"
         var jsonl = ""
         for r in rows {

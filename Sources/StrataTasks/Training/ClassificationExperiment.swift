@@ -34,7 +34,7 @@ public struct ClassificationExperiment: ExperimentTask {
             makeSources: { trainPipe, evalPipe in
                 (ChipLoaderSource(try DataLoader(trainSet, batchSize: c.data.batchSize, shuffle: true,
                                                  workers: c.data.workers, seed: c.trainer.seed,
-                                                 batchTransform: trainPipe.batchTransform)),
+                                                 batchTransform: trainPipe.batchTransform, shard: c.shard)),
                  ChipLoaderSource(try DataLoader(valSet, batchSize: c.data.batchSize, workers: c.data.workers,
                                                  seed: c.trainer.seed, batchTransform: evalPipe.batchTransform)))
             })

@@ -33,16 +33,27 @@ public final class Experiment {
 
     /// Sets the run up. `configText` is the resolved config as YAML (what `ConfigTree.yamlString()` gives for the
     /// tree the config was parsed from); it is written to `config.yaml` and stored in every checkpoint.
-    public convenience init(config: TrainConfig, configText: String, progress: Bool? = nil) throws {
-        try self.init(config: config, task: Self.task(for: config), configText: configText, progress: progress)
+    public convenience init(config: TrainConfig, configText: String, progress: Bool? = nil,
+                            distributed: DataParallel? = nil) throws {
+        try self.init(config: config, task: Self.task(for: config), configText: configText, progress: progress,
+                      distributed: distributed)
     }
 
-    public init(config c: TrainConfig, task: any ExperimentTask, configText: String, progress: Bool? = nil) throws {
-        config = c
+    /// `distributed`: this process is one rank of a data-parallel run (see `DataParallel`): it trains on its shard
+    /// of the training data; only rank 0 writes into the run folder.
+    public init(config: TrainConfig, task: any ExperimentTask, configText: String, progress: Bool? = nil,
+                distributed: DataParallel? = nil) throws {
+        var c = config
+        if let dp = distributed { c.shard = try DataShard(rank: dp.rank, count: dp.worldSize) }
+        self.config = c
         self.task = task
+        let isMain = distributed?.isMain ?? true
+        let progress = isMain ? progress : false
         runDirectory = URL(fileURLWithPath: c.output)
         try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
-        try AtomicFile.write(Data(configText.utf8), to: runDirectory.appendingPathComponent("config.yaml"))
+        if isMain {
+            try AtomicFile.write(Data(configText.utf8), to: runDirectory.appendingPathComponent("config.yaml"))
+        }
         Runtime.configure(threads: c.trainer.threads)
         Runtime.manualSeed(c.trainer.seed)
 
@@ -72,6 +83,7 @@ public final class Experiment {
         model = try ModelRegistry.make(card: card)
         try task.configureModel(model, config: c)
         try task.loadPretrainedWeights(model, config: c)
+        if c.trainer.syncBatchNorm, let distributed { distributed.synchronizeBatchNorm(model) }
 
         (train, validation) = try data.makeSources(try InputPipeline(card: card, augmentations: c.data.augment),
                                                    try InputPipeline(card: card))
@@ -87,6 +99,7 @@ public final class Experiment {
                               runDirectory: runDirectory)
         trainer.checkpointMetadata = [ModelWeights.metadataKey: try card.jsonString(),
                                       TrainedModel.configKey: configText]
+        trainer.dataParallel = distributed
     }
 
     /// Normalisation of raw band values from the configured method: none, a fixed scale, the given mean/std (in
@@ -129,7 +142,7 @@ public final class Experiment {
     public func run(resume: Bool) throws -> FitResult {
         if resume { try trainer.resumeIfPossible() }
         let result = try trainer.fit(train: train, validation: validation)
-        try writeReport(result)
+        if trainer.dataParallel?.isMain ?? true { try writeReport(result) }
         return result
     }
 

@@ -9,9 +9,13 @@ public final class GeoLoaderSource: BatchSource {
     let seed: UInt64
     /// Fixed epoch for evaluation sources (the same chips every time).
     let fixedEpoch: Int?
+    /// NaN → 0 after normalisation (series: padded and missing dates become the temporal models' pad value).
+    let zeroNaN: Bool
 
-    public init(_ loader: GeoDataLoader, pipeline: InputPipeline, seed: UInt64, fixedEpoch: Int? = nil) {
+    public init(_ loader: GeoDataLoader, pipeline: InputPipeline, seed: UInt64, fixedEpoch: Int? = nil,
+                zeroNaN: Bool = false) {
         self.loader = loader
+        self.zeroNaN = zeroNaN
         self.pipeline = pipeline
         self.seed = seed
         self.fixedEpoch = fixedEpoch
@@ -27,7 +31,9 @@ public final class GeoLoaderSource: BatchSource {
                 throw DataError("segmentation batches need an image and a mask (raster ∩ vector labels)")
             }
             if mask.rank == 4 { mask = try mask.squeeze(dim: 1) }
-            let (x, m) = try pipeline.apply(image: image, mask: mask, seed: ChipRandom.batchSeed(seed: seed, epoch: e, batch: b.index))
+            let batchSeed = ChipRandom.batchSeed(seed: seed, epoch: e, batch: b.index)
+            var (x, m) = try pipeline.apply(image: image, mask: mask, seed: batchSeed)
+            if zeroNaN { x = try x.nanToNum(nan: 0) }
             try body(TrainingBatch(input: x, target: try (m ?? mask).to(.int64)))
         }
     }

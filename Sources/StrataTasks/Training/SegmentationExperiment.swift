@@ -29,8 +29,9 @@ public struct SegmentationExperiment: ExperimentTask {
             throw ConfigError("data.chip_size: \(c.data.chipSize) must be a multiple of 32 for UNet models (e.g. 64, 128, 256)")
         }
         let labels = Self.resolve(givenLabels, root: c.data.root)
-        let images = try RasterDataset(paths: c.data.images.map { Self.resolve($0, root: c.data.root) },
-                                       bands: c.data.bands, dtype: .float32)
+        let paths = c.data.images.map { Self.resolve($0, root: c.data.root) }
+        let images: any GeoDataset = try c.data.series.map { try Self.seriesDataset(paths, bands: c.data.bands, $0) }
+            ?? RasterDataset(paths: paths, bands: c.data.bands, dtype: .float32)
         // The label features, read once: their attribute values name the classes, their boxes guide the sampler.
         let labelSource = try VectorSource(path: labels)
         let labelFeatures = try labelSource.features(in: images.crs)
@@ -64,19 +65,55 @@ public struct SegmentationExperiment: ExperimentTask {
             kind: .segmentation, bands: images.bandNames, classNames: names,
             inputSize: [c.data.chipSize, c.data.chipSize],
             extra: ["labels": labels, "label_attribute": c.data.labelAttribute ?? "",
-                    "ignore_index": String(c.data.ignoreIndex)],
+                    "ignore_index": String(c.data.ignoreIndex)]
+                .merging((images as? SeriesDataset).map { ["series_dates": String($0.maxDates)] } ?? [:]) { a, _ in a },
             statisticsImages: {
                 try valSampler.chips(epoch: 0).prefix(64).map { try images.sample(bounds: $0).image! }
             },
             statisticsNodata: images.nodata,
             makeSources: { trainPipe, evalPipe in
                 (GeoLoaderSource(try GeoDataLoader(dataset: joint, sampler: trainSampler, batchSize: c.data.batchSize,
-                                                   workers: c.data.workers, shuffle: true, seed: c.trainer.seed),
-                                 pipeline: trainPipe, seed: c.trainer.seed),
+                                                   workers: c.data.workers, shuffle: true, seed: c.trainer.seed,
+                                                   shard: c.shard),
+                                 pipeline: trainPipe, seed: c.trainer.seed, zeroNaN: c.data.series != nil),
                  GeoLoaderSource(try GeoDataLoader(dataset: joint, sampler: valSampler, batchSize: c.data.batchSize,
                                                    workers: c.data.workers, seed: c.trainer.seed),
-                                 pipeline: evalPipe, seed: c.trainer.seed, fixedEpoch: 0))
+                                 pipeline: evalPipe, seed: c.trainer.seed, fixedEpoch: 0,
+                                 zeroNaN: c.data.series != nil))
             })
+    }
+
+    /// `data.series`: the images as a `SeriesDataset` (T·C channels `NAME@k`, date-major), dates from GDAL
+    /// metadata or the file names.
+    static func seriesDataset(_ paths: [String], bands: [String]?, _ s: TrainConfig.Series) throws -> SeriesDataset {
+        let base = try RasterDataset(paths: paths, filenameRegex: s.dateRegex, dateFormat: s.dateFormat, bands: bands,
+                                     dtype: .float32, time: s.dates == "metadata" ? .metadata : .fileName)
+        guard base.index.entries.contains(where: { $0.minT != nil }) else {
+            throw ConfigError("data.series: no acquisition time found for any of data.images (dates: \(s.dates)); "
+                + "set dates: filename with a date_regex, or add ACQUISITIONDATETIME metadata")
+        }
+        let bins = try s.bins.map(Self.dateBins)
+        let pick: BinPick = switch s.pick {
+        case "latest": .composite(.latest)
+        case "earliest": .composite(.earliest)
+        case "median": .composite(.median)
+        case "first_valid": .composite(.firstValid)
+        default: .nearest
+        }
+        return try SeriesDataset(base, maxDates: bins == nil ? s.maxDates : nil, bins: bins, pick: pick)
+    }
+
+    /// `monthly:YYYY` / `seasons:YYYY`.
+    static func dateBins(_ text: String) throws -> DateBins {
+        let parts = text.split(separator: ":")
+        guard parts.count == 2, let year = Int(parts[1]), (1900...2200).contains(year) else {
+            throw ConfigError("data.series.bins: '\(text)' is not monthly:YYYY or seasons:YYYY")
+        }
+        switch parts[0] {
+        case "monthly": return DateBins.monthly(year: year)
+        case "seasons": return DateBins.seasons(year: year)
+        default: throw ConfigError("data.series.bins: '\(parts[0])' is not monthly or seasons")
+        }
     }
 
     public func lossOptions(_ c: TrainConfig) -> LossOptions {

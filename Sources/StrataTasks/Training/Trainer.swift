@@ -39,6 +39,14 @@ public final class Trainer {
     public var checkpointMetadata: [String: String] = [:]
     /// Called after each epoch with its row of metrics.
     public var onEpochEnd: ((Int, [String: Double]) -> Void)?
+    /// Distributed data parallel: gradients averaged over the ranks after each backward, the train loss reduced over
+    /// them, rank 0's state broadcast when `fit` starts, and only rank 0 writing logs and checkpoints. The training
+    /// source must be this rank's shard (`TrainConfig.shard`); validation runs on every rank over the whole split,
+    /// so every rank takes the same best-epoch and early-stopping decisions.
+    public var dataParallel: DataParallel? {
+        didSet { log.writesFiles = dataParallel?.isMain ?? true }
+    }
+    var writesFiles: Bool { dataParallel?.isMain ?? true }
 
     public private(set) var log: MetricLog
     var bestValue: Double?
@@ -104,12 +112,14 @@ public final class Trainer {
             return FitResult(epochsRun: startEpoch - 1, bestEpoch: bestEpoch, bestValue: bestValue, history: log.rows,
                              stoppedEarly: false)
         }
+        if let dp = dataParallel { try dp.broadcastState(model) }
         for epoch in startEpoch...options.epochs {
             let t0 = Date()
             loss.options.modelLoss?.epoch = epoch
             let trainLoss = try trainEpoch(train, epoch: epoch)
             var row: [String: Double] = ["epoch": Double(epoch), "train_loss": trainLoss,
-                                         "lr": optimizer.learningRate(group: 0)]
+                                         "lr": optimizer.learningRate(group: 0),
+                                         "train_seconds": Date().timeIntervalSince(t0)]
             for (k, v) in loss.options.modelLoss?.takeMeans() ?? [:] { row["train_\(k)"] = v }
             if let validation {
                 let ev = try evaluate(validation, label: "val \(epoch)/\(options.epochs)")
@@ -120,8 +130,8 @@ public final class Trainer {
             try stepScheduler(row)
             let improved = try updateBest(row, epoch: epoch)
             try log.append(row)
-            try saveCheckpoint(epoch: epoch, to: lastCheckpointURL)
-            if improved { try FileManager.default.copyItemAtomically(from: lastCheckpointURL, to: bestCheckpointURL) }
+            if writesFiles { try saveCheckpoint(epoch: epoch, to: lastCheckpointURL) }
+            if improved && writesFiles { try FileManager.default.copyItemAtomically(from: lastCheckpointURL, to: bestCheckpointURL) }
             onEpochEnd?(epoch, row)
             if let patience = options.earlyStoppingPatience, badEpochs >= patience {
                 stoppedEarly = true
@@ -141,9 +151,11 @@ public final class Trainer {
             let target = try batch.target.to(options.device)
             // Segmentation chips may hold no labelled pixel at all (labels outside every polygon): nothing to learn.
             let weight = try lossWeight(target, batch.count)
-            if weight == 0 { progress?.advance(Double(batch.count)); return }
+            // Data parallel: every rank must step together, so a batch without labels contributes zero gradients.
+            if weight == 0 && dataParallel == nil { progress?.advance(Double(batch.count)); return }
             let lossValue = try Torch.autocast(options.device, dtype: .bfloat16, enabled: options.precision == .bf16) {
-                try evaluator.trainingLoss(evaluator.outputs(batch, input: input), target)
+                let output = try evaluator.outputs(batch, input: input)
+                return weight == 0 ? try output.prediction.sum() * 0.0 : try evaluator.trainingLoss(output, target)
             }
             let value = try lossValue.item()
             guard value.isFinite else {
@@ -153,6 +165,7 @@ public final class Trainer {
             }
             try optimizer.zeroGrad()
             try lossValue.backward()
+            try dataParallel?.averageGradients(model.parameters())
             if let v = options.gradClipValue { try GradClip.clipGradValue(model.parameters(), clipValue: v) }
             if let n = options.gradClipNorm { _ = try GradClip.clipGradNorm(model.parameters(), maxNorm: n) }
             try optimizer.step()
@@ -161,6 +174,11 @@ public final class Trainer {
             total += value * Double(weight)
             seen += weight
             progress?.advance(Double(batch.count), extra: String(format: "loss %.4f", total / Double(seen)))
+        }
+        if let dp = dataParallel {
+            let r = try dp.sum([total, Double(seen)])
+            total = r[0]
+            seen = Int(r[1])
         }
         progress?.finish(String(format: "loss %.4f", seen > 0 ? total / Double(seen) : .nan))
         return seen > 0 ? total / Double(seen) : .nan

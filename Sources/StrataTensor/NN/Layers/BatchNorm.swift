@@ -10,6 +10,9 @@ public class BatchNormNd: Module {
     public let weight: Tensor?, bias: Tensor?
     public let runningMean: Tensor?, runningVar: Tensor?, numBatchesTracked: Tensor?
     let allowedRanks: [Int]
+    /// SyncBatchNorm: in training, batch statistics over the whole global batch of this process group (each rank's
+    /// chips), with their gradients summed across the ranks in backward (`torch.nn.SyncBatchNorm`). nil: local.
+    public var syncGroup: ProcessGroup?
 
     init(numFeatures: Int, eps: Double, momentum: Double?, affine: Bool, trackRunningStats: Bool,
          ranks: [Int], options: TensorOptions) throws {
@@ -67,10 +70,46 @@ public class BatchNormNd: Module {
                 throw TorchError("\(typeName): expected more than 1 value per channel when training, got input shape \(s) (use a batch larger than 1 or eval mode)")
             }
         }
+        if isTraining, let group = syncGroup, group.worldSize > 1 {
+            return try syncForward(x, group: group, factor: factor)
+        }
         let stats = !isTraining || trackRunningStats
         return try NNOp.batchNorm.tensor([.tensor(x), .tensor(weight), .tensor(bias),
                                           .tensor(stats ? runningMean : nil), .tensor(stats ? runningVar : nil),
                                           .bool(useBatchStats), .double(factor), .double(eps), true])
+    }
+
+    /// Training forward of SyncBatchNorm. Two all-reduces, each differentiable: the channel sums (→ global mean) and
+    /// the sums of squared deviations from that mean (→ global biased variance, as one process over the whole batch
+    /// computes it). Each reduced value is `local + (global − local).detached()`, and a hook on `local` sums its
+    /// gradient over the ranks in backward, so every rank's input gradient is that of the global batch.
+    func syncForward(_ x: Tensor, group: ProcessGroup, factor: Double) throws -> Tensor {
+        let dims = [0] + Array(2..<x.rank)
+        var shape = Array(repeating: 1, count: x.rank)
+        shape[1] = numFeatures
+        func reduced(_ local: Tensor) throws -> Tensor {
+            let global = try local.detached().contiguous()
+            try group.allReduce([global])
+            if local.requiresGrad { try group.allReduceGradientHook(local) }
+            return try local + (global - local.detached())
+        }
+        let count = try Tensor.full([1], Double(x.count / numFeatures), .init(dtype: .float64))
+        try group.allReduce([count])
+        let n = try count.item()
+        let mean = try reduced(x.sum(dims: dims)) / n
+        let centred = try x - mean.view(shape)
+        let variance = try reduced(centred.square().sum(dims: dims)) / n
+        var y = try centred * (variance + eps).rsqrt().view(shape)
+        if let weight { y = try y * weight.view(shape) }
+        if let bias { y = try y + bias.view(shape) }
+        if trackRunningStats, let runningMean, let runningVar {
+            try Torch.noGrad {
+                let unbiased = try variance.detached() * (n / max(n - 1, 1))
+                try runningMean.mul_(1 - factor).add_(mean.detached() * factor)
+                try runningVar.mul_(1 - factor).add_(unbiased * factor)
+            }
+        }
+        return y
     }
 
     public override var extraDescription: String {
