@@ -50,6 +50,10 @@ import StrataTestSupport
         let y = try Torch.noGrad { try fpn.eval()(Tensor.zeros([1, 4, 64, 64])) }
         #expect(y.shape == [1, 3, 64, 64])
         #expect(try ModelRegistry.entry("clearscd").task == .semanticChange)
+        let scd = try ModelRegistry.make(name: "clearscd", inChannels: 3, numClasses: 9)
+        #expect(scd is ClearSCD)
+        let z = try Torch.noGrad { try scd.eval()(Tensor.zeros([1, 6, 64, 64])) }
+        #expect(z.shape == [1, 19, 64, 64])
         #expect(try fpn.stateDict().keys.contains("segmentation_head.0.weight"))
         #expect(throws: ModelError.self) { try fpn(Tensor.zeros([1, 4, 60, 64])) }
     }
