@@ -9,7 +9,7 @@ import Testing
 /// `task: semantic-change` through the shared `Experiment` scaffold: ClearSCD trains on pseudo-labelled tiles of
 /// real OSCD pairs (Rennes for training, Hong Kong for validation, in the Hi-UCD encoding), logs every component of
 /// its loss, reports ClearSCD's SCD metrics (here: agreement with the pseudo-label rule), and a run stopped after one
-/// epoch and resumed ends exactly where an uninterrupted run does (memory queues included).
+/// epoch and resumed ends exactly where an uninterrupted run does (memory queues included; separate processes).
 @Suite(.serialized) struct SemanticChangeExperimentTests {
     /// 2 Rennes tiles and 1 Hong Kong tile of 64 px, as `strata pseudo-labels` writes them.
     static func tiles() throws -> URL {
@@ -89,14 +89,30 @@ import Testing
         #expect(try #require(last["train_contrast_global"]) != 0)
         #expect(FileManager.default.fileExists(atPath: straightDir.appendingPathComponent("report.html").path))
 
+        // Resume, as a user runs it (separate `strata train` processes: the global generator is process-wide, so
+        // in-process runs beside other parallel tests would not be reproducible): one epoch, then `--resume` to
+        // two, ends exactly where an uninterrupted two-epoch run does — SACL's memory queues included.
         let resumedDir = try SharedData.tempDir("strata-scd-resume")
-        let (c1, t1) = try Self.config(root: root, output: resumedDir, epochs: 1)
-        _ = try Experiment(config: c1, configText: t1, progress: false).run(resume: false)
-        let (c1b, t1b) = try Self.config(root: root, output: resumedDir, epochs: 2)
-        let rr = try Experiment(config: c1b, configText: t1b, progress: false).run(resume: true)
-        let b = try #require(rr.history.last)
+        let cfg = resumedDir.appendingPathComponent("scd.yaml")
+        try t2.write(to: cfg, atomically: true, encoding: .utf8)
+        func train(_ out: String, _ extra: [String]) throws {
+            let r = try StrataBinary.run(["train", "--config", cfg.path, "--no-progress", "--output",
+                                          resumedDir.appendingPathComponent(out).path] + extra)
+            #expect(r.status == 0, "\(r.output)")
+        }
+        try train("straight", [])
+        try train("resumed", ["--set", "trainer.epochs=1"])
+        try train("resumed", ["--resume"])
+        func lastRow(_ out: String) throws -> [String: Double] {
+            let text = try String(contentsOf: resumedDir.appendingPathComponent("\(out)/metrics.jsonl"), encoding: .utf8)
+            let line = try #require(text.split(separator: "\n").last)
+            let row = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            return row.compactMapValues { ($0 as? NSNumber)?.doubleValue }
+        }
+        let a = try lastRow("straight"), b = try lastRow("resumed")
+        #expect(a["epoch"] == 2 && b["epoch"] == 2)
         for k in ["train_loss", "train_contrast_global", "val_loss", "val_sek"] {
-            #expect(last[k] == b[k], "\(k): \(last[k] ?? .nan) vs \(b[k] ?? .nan)")
+            #expect(a[k] != nil && a[k] == b[k], "\(k): \(a[k] ?? .nan) vs \(b[k] ?? .nan)")
         }
         for d in [straightDir, resumedDir] { try? FileManager.default.removeItem(at: d) }
 
