@@ -40,18 +40,30 @@ public struct ChangeExperiment: ExperimentTask {
         guard trainSet.count > 0, valSet.count > 0 else {
             throw ConfigError("data: \(name) at '\(c.data.root)' has an empty training or validation split")
         }
-        let crop = try PairAugmentation(crop: c.data.chipSize, horizontalFlip: false, verticalFlip: false,
-                                        rotate90: false)
         let repeats = max(1, (c.data.chipsPerEpoch + trainSet.count - 1) / trainSet.count)
         let trainChips = try ChangePairChips(trainSet, repeats: repeats, cache: true)
         let valChips = try ChangePairChips(valSet, padTo: 32, cache: true)
-        let sameSize = try Set((0..<min(valSet.count, 8)).map { try valChips.sample(at: $0).image.shape }).count == 1
-        let c0 = trainSet.bandNames.count
         var extra = ["dataset": name, "val_pairs": (0..<valSet.count).map(valSet.id).joined(separator: ",")]
         if let t = c.data.trainCities { extra["train_cities"] = t.joined(separator: ",") }
         if let e = c.modelEncoder { extra["encoder"] = e }
+        return try Self.pairData(kind: .change, classNames: ["no change", "change"], extra: extra,
+                                 trainSet: trainSet, trainChips: trainChips, valSet: valSet, valChips: valChips,
+                                 config: c)
+    }
+
+    /// What pair tasks (change, semantic change) hand the scaffold: one date's bands, statistics from both dates
+    /// of up to 64 training pairs, training chips through a pair-consistent `data.chip_size` crop (sharded by rank
+    /// under data parallel), validation pairs whole (batched when they share a size).
+    static func pairData(kind: TaskKind, classNames: [String], extra: [String: String],
+                         trainSet: any ChangeChipDataset, trainChips: ChangePairChips,
+                         valSet: any ChangeChipDataset, valChips: ChangePairChips,
+                         config c: TrainConfig) throws -> ExperimentData {
+        let crop = try PairAugmentation(crop: c.data.chipSize, horizontalFlip: false, verticalFlip: false,
+                                        rotate90: false)
+        let sameSize = try Set((0..<min(valSet.count, 8)).map { try valChips.sample(at: $0).image.shape }).count == 1
+        let c0 = trainSet.bandNames.count
         return ExperimentData(
-            kind: .change, bands: trainSet.bandNames, classNames: ["no change", "change"],
+            kind: kind, bands: trainSet.bandNames, classNames: classNames,
             inputSize: [c.data.chipSize, c.data.chipSize], extra: extra,
             statisticsImages: {
                 try (0..<min(trainSet.count, 64)).flatMap { i -> [Tensor] in
@@ -64,7 +76,7 @@ public struct ChangeExperiment: ExperimentTask {
                                                  dropLast: trainChips.count >= c.data.batchSize,
                                                  workers: c.data.workers, seed: c.trainer.seed,
                                                  transform: crop.chipTransform(channelsPerDate: c0),
-                                                 batchTransform: trainPipe.batchTransform)),
+                                                 batchTransform: trainPipe.batchTransform, shard: c.shard)),
                  ChipLoaderSource(try DataLoader(valChips, batchSize: sameSize ? c.data.batchSize : 1,
                                                  workers: c.data.workers, seed: c.trainer.seed,
                                                  batchTransform: evalPipe.batchTransform)))

@@ -75,36 +75,16 @@ public struct SemanticChangeExperiment: ExperimentTask {
             trainSet = Self.reencodeSECOND(trainSet)
             valSet = Self.reencodeSECOND(valSet)
         }
-        let crop = try PairAugmentation(crop: c.data.chipSize, horizontalFlip: false, verticalFlip: false,
-                                        rotate90: false)
         let repeats = max(1, (c.data.chipsPerEpoch + trainSet.count - 1) / trainSet.count)
         let trainChips = try ChangePairChips(trainSet, repeats: repeats, cache: true, semanticClasses: enc.classes,
                                              semanticIgnore: enc.semanticIgnore)
         let valChips = try ChangePairChips(valSet, padTo: 32, cache: true, semanticClasses: enc.classes,
                                            semanticIgnore: enc.semanticIgnore)
-        let sameSize = try Set((0..<min(valSet.count, 8)).map { try valChips.sample(at: $0).image.shape }).count == 1
-        let c0 = trainSet.bandNames.count
         var extra = ["dataset": name, "encoding": enc.secondConvention ? "second" : "hiucd-clearscd"]
         if let t = c.data.trainCities { extra["train_cities"] = t.joined(separator: ",") }
-        return ExperimentData(
-            kind: .semanticChange, bands: trainSet.bandNames, classNames: enc.classes,
-            inputSize: [c.data.chipSize, c.data.chipSize], extra: extra,
-            statisticsImages: {
-                try (0..<min(trainSet.count, 64)).flatMap { i -> [Tensor] in
-                    let p = try trainChips.pair(at: i)
-                    return [p.imageA, p.imageB]
-                }
-            },
-            makeSources: { trainPipe, evalPipe in
-                (ChipLoaderSource(try DataLoader(trainChips, batchSize: c.data.batchSize, shuffle: true,
-                                                 dropLast: trainChips.count >= c.data.batchSize,
-                                                 workers: c.data.workers, seed: c.trainer.seed,
-                                                 transform: crop.chipTransform(channelsPerDate: c0),
-                                                 batchTransform: trainPipe.batchTransform)),
-                 ChipLoaderSource(try DataLoader(valChips, batchSize: sameSize ? c.data.batchSize : 1,
-                                                 workers: c.data.workers, seed: c.trainer.seed,
-                                                 batchTransform: evalPipe.batchTransform)))
-            })
+        return try ChangeExperiment.pairData(kind: .semanticChange, classNames: enc.classes, extra: extra,
+                                             trainSet: trainSet, trainChips: trainChips, valSet: valSet,
+                                             valChips: valChips, config: c)
     }
 
     public func lossOptions(_ c: TrainConfig) -> LossOptions {
