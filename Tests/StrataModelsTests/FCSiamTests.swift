@@ -10,11 +10,15 @@ import Testing
 @Suite struct FCSiamTests {
     /// Tolerance: float32 through a ResNet-18 encoder (twice for the Siamese models), a five-block decoder and the
     /// head, whose summation order depends on the CPU kernels; the fixture keeps every stage O(1) (the script
-    /// prints the scales) and outputs of scale ~5. The one-step output depends on gradients through the whole
-    /// network as well, so it gets the same relative bound as UNet's forward (2e-4); a decoder kernel with
-    /// swapped spatial axes or the dates swapped in FC-Siam-diff move the output by orders of magnitude more
-    /// (`brokenVariantsFailTheTolerance`).
+    /// prints the scales) and outputs of scale ~5, so forward outputs get UNet's relative bound (2e-4). A decoder
+    /// kernel with swapped spatial axes or the dates swapped in FC-Siam-diff move the output by 0.69 and 1.5
+    /// relative (`brokenVariantsFailTheTolerance`).
     static let parity = Parity("FCSiam", rtol: 2e-4)
+    /// The eval output after one SGD step (lr 0.05, momentum) carries the gradients of every layer, summed through
+    /// train-mode BatchNorm, whose float32 reductions follow the kernels: measured ≤ 2e-4 under ATen's default,
+    /// AVX2 and AVX-512 kernels but 1.6e-3 with oneDNN limited to AVX2 (`make test-kernels`); 5e-3 leaves 3× margin
+    /// and stays two orders of magnitude under the broken variants.
+    static let stepParity = Parity("FCSiamStep", rtol: 5e-3)
     static let cases: [(String, FCSiam.Fusion)] = [("fc-ef", .early), ("fc-siam-conc", .concatenation),
                                                    ("fc-siam-diff", .difference)]
     static let bands = 4, side = 64
@@ -92,7 +96,7 @@ import Testing
         try opt.step()
         m.eval()
         let after = try Torch.noGrad { try m(Self.input()) }
-        #expect(Self.parity.passes(try ModelFixtures.relativeDiff(after, try #require(ref["\(name).step"])),
+        #expect(Self.stepParity.passes(try ModelFixtures.relativeDiff(after, try #require(ref["\(name).step"])),
                                    "\(name) after one SGD step"))
     }
 
