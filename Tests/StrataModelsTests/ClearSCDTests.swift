@@ -16,9 +16,10 @@ import StrataTestSupport
     static let parity = Parity("ClearSCD", rtol: 1e-3)
     /// Gradients and the Adam step: the backward through 2×2 maps with train-mode BatchNorm over 8 values per
     /// channel is ill-conditioned — PyTorch's own float32 gradients differ from its float64 ones by up to 1.5e-3
-    /// relative (decoder.seg_blocks.1…, measured on this fixture) — so 5e-3; the variant that applies
-    /// contrast_weight to the global SACL term too moves them by far more (`brokenTrainingVariantIsCaught`).
-    static let training = Parity("ClearSCDTrain", rtol: 5e-3)
+    /// relative (decoder.seg_blocks.1…, measured on this fixture), and Strata's reach 4.2e-3 under ATen's default
+    /// kernels (`make test-kernels`) — so 1e-2; the variant that applies contrast_weight to the global SACL term
+    /// too moves them by 0.18 (`brokenTrainingVariantIsCaught`).
+    static let training = Parity("ClearSCDTrain", rtol: 1e-2)
     static let seed: UInt64 = 2024
     static let side = 64, batch = 2
 
