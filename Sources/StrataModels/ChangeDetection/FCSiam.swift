@@ -64,14 +64,7 @@ public final class FCSiam: Module, ChangeModel {
         registerModule("encoder", encoder)
         registerModule("decoder", decoder)
         registerModule("segmentation_head", segmentationHead)
-        for m in decoder.modules() {
-            if let c = m as? Conv2d {
-                try Init.kaimingUniform(c.weight, mode: .fanIn, nonlinearity: .relu)
-                if let b = c.bias { try Init.zeros(b) }
-            }
-        }
-        try Init.xavierUniform(headConv.weight)
-        if let b = headConv.bias { try Init.zeros(b) }
+        try decoder.initializeAsSMP(head: headConv)
     }
 
     /// Change logits `[B, K, H, W]` of the stacked pair `[B, 2C, H, W]`.

@@ -31,14 +31,7 @@ public final class TemporalUNet: Module, TemporalModel {
         registerModule("temporal", temporal)
         registerModule("decoder", decoder)
         registerModule("segmentation_head", segmentationHead)
-        for m in decoder.modules() {
-            if let c = m as? Conv2d {
-                try Init.kaimingUniform(c.weight, mode: .fanIn, nonlinearity: .relu)
-                if let b = c.bias { try Init.zeros(b) }
-            }
-        }
-        try Init.xavierUniform(head.weight)
-        if let b = head.bias { try Init.zeros(b) }
+        try decoder.initializeAsSMP(head: head)
     }
 
     public func forward(series x: Tensor, padding: Tensor?) throws -> Tensor {

@@ -111,14 +111,7 @@ public final class UNet: Module {
         registerModule("encoder", encoder)
         registerModule("decoder", decoder)
         registerModule("segmentation_head", segmentationHead)
-        for m in decoder.modules() {
-            if let c = m as? Conv2d {
-                try Init.kaimingUniform(c.weight, mode: .fanIn, nonlinearity: .relu)
-                if let b = c.bias { try Init.zeros(b) }
-            }
-        }
-        try Init.xavierUniform(headConv.weight)
-        if let b = headConv.bias { try Init.zeros(b) }
+        try decoder.initializeAsSMP(head: headConv)
     }
 
     /// Logits `[N, numClasses, H, W]`.
@@ -128,4 +121,20 @@ public final class UNet: Module {
     }
 
     public override var extraDescription: String { "encoder=\(encoder.depth), classes=\(numClasses)" }
+}
+
+extension UNetDecoder {
+    /// smp's initialisation of a UNet's decoder and segmentation head (`initialize_decoder` / `initialize_head`):
+    /// Kaiming-uniform (fan-in, ReLU) decoder convolutions with zero biases, then a Xavier-uniform head. Shared by
+    /// every UNet-shaped model (`UNet`, `FCSiam`, `TemporalUNet`), in this order, so seeded models stay the same.
+    func initializeAsSMP(head: Conv2d) throws {
+        for m in modules() {
+            if let c = m as? Conv2d {
+                try Init.kaimingUniform(c.weight, mode: .fanIn, nonlinearity: .relu)
+                if let b = c.bias { try Init.zeros(b) }
+            }
+        }
+        try Init.xavierUniform(head.weight)
+        if let b = head.bias { try Init.zeros(b) }
+    }
 }
