@@ -18,6 +18,12 @@ struct PredictCommand: ParsableCommand {
         written under a temporary name and renamed when the run has succeeded: an interrupted run leaves nothing \
         at the output paths.
 
+        Many scenes: --scenes 'dir/*.tif' (or a folder, or --scene-list file.txt) --output-dir out/ maps each scene \
+        (one raster) to out/<stem>.tif, then writes out/mosaic.vrt (GDALBuildVRT; the maps must share a CRS: else \
+        --grid CRS:resolution or --no-mosaic) and out/scenes.json. With --nproc N (and --nnodes, --node-rank, \
+        --master-addr, --master-port, or torchrun's RANK/WORLD_SIZE/…) the scenes are split over the ranks, \
+        balanced by pixel count; a rank that fails ends the job with an error naming the rank and the scene.
+
         Outputs beside --output: <stem>_probabilities.tif (--probabilities), <stem>.png (--quicklook), \
         <stem>.json and <stem>.md (--summary: area per class in hectares).
         """)
@@ -31,7 +37,7 @@ struct PredictCommand: ParsableCommand {
     var inputs: [String] = []
     @Option(name: .customLong("input-bands"), help: "Comma-separated band names of the --input at the same position (for files without band descriptions).")
     var inputBands: [String] = []
-    @Option(help: "The class map to write (COG).") var output: String
+    @Option(help: "The class map to write (COG).") var output: String?
     @Option(help: "Segmentation chip size in pixels (default: the model's input size, else 256).") var chip: Int?
     @Option(help: "Pixels shared by neighbouring chips (default: a quarter of the chip).") var overlap: Int?
     @Option(name: .customLong("batch-size"), help: "Chips per forward call.") var batchSize = 8
@@ -55,8 +61,15 @@ struct PredictCommand: ParsableCommand {
     var stacItem = false
     @Flag(name: .customLong("compute-only"), help: .hidden) var computeOnly = false
     @Option(name: .customLong("batch-delay"), help: .hidden) var batchDelay: Double?
+    @OptionGroup(title: "Many scenes (one class map each, split over processes and machines)")
+    var sceneOptions: SceneOptions
+    @OptionGroup(title: "Launch (with --scenes)") var launch: LaunchOptions
 
     func run() throws {
+        if try runScenesIfRequested() { return }
+        guard let output else {
+            throw ValidationError("pass --output (the class map to write), or --scenes/--scene-list and --output-dir")
+        }
         Runtime.configure(threads: threads)
         guard !inputs.isEmpty else { throw ValidationError("pass at least one --input raster") }
         guard inputBands.isEmpty || inputBands.count == inputs.count else {
