@@ -112,10 +112,13 @@ extension PredictCommand {
             let workers = try launch.workers()
             let plan = try scenePlan(names, paths: paths, worldSize: workers[0].worldSize, model: nil)
             print("predict: \(plan.scenes.count) scenes over \(workers[0].worldSize) ranks (\(workers.count) on this machine)")
+            fflush(nil)  // every stream: before the workers write to the same output
             do {
                 try WorkerLauncher.run(workers, arguments: WorkerLauncher.workerArguments(CommandLine.arguments))
             } catch let failure as WorkerLauncher.Failure {
-                throw SceneFailure(description: failure.description + collectFailureNotes(dir: dir, plan: plan))
+                // The launcher's hint names training's setting; here the timeout is --dist-timeout.
+                let text = failure.description.replacingOccurrences(of: "trainer.dist_timeout", with: "--dist-timeout")
+                throw SceneFailure(description: text + collectFailureNotes(dir: dir, plan: plan))
             }
             return
         }

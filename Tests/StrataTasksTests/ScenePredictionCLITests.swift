@@ -129,10 +129,12 @@ import Testing
         let dir = try SharedData.tempDir("predict-scenes-fail")
         defer { try? FileManager.default.removeItem(at: dir) }
         let (scenes, model) = try Self.setUp(dir)
-        // e: a DEFLATE GeoTIFF whose compressed strips are overwritten with garbage (the header still reads).
+        // _e (listed first): a DEFLATE GeoTIFF whose compressed strips are overwritten with garbage (the header still reads).
         let source = try SharedData.path("oscd/derived/bercy_t1_13band_10m.tif")
-        let broken = scenes.appendingPathComponent("e.tif")
-        try GDALTool.run("gdal_translate", ["-q", "-co", "COMPRESS=DEFLATE", "-srcwin", "40", "250", "100", "100",
+        let broken = scenes.appendingPathComponent("_e.tif")
+        // The largest scene, so rank 0 starts with it while rank 1 maps d (each batch held back 0.2 s): rank 1 is
+        // stopped mid-scene, and the temporary files it leaves are removed.
+        try GDALTool.run("gdal_translate", ["-q", "-co", "COMPRESS=DEFLATE", "-srcwin", "40", "250", "150", "120",
                                             source, broken.path])
         var bytes = try Data(contentsOf: broken)
         for i in (bytes.count * 3 / 10)..<(bytes.count * 7 / 10) { bytes[i] = UInt8(truncatingIfNeeded: i * 7919) }
@@ -142,14 +144,14 @@ import Testing
         let common = ["--checkpoint", model, "--chip", "64", "--overlap", "16", "--batch-size", "4"]
         let t0 = Date()
         let r = try Self.strata(common + ["--scenes", scenes.path, "--output-dir", out.path, "--nproc", "2",
-                                          "--dist-timeout", "60"])
+                                          "--dist-timeout", "60", "--batch-delay", "0.2"])
         #expect(r.status != 0)
         #expect(Date().timeIntervalSince(t0) < 60, "failed well within the timeout")
         #expect(r.output.contains("failed on scene \(broken.path)"), "\(r.output)")
-        #expect(r.output.contains("rank "), "\(r.output)")
+        #expect(r.output.contains("rank 0 of 2 failed on scene"), "_e is rank 0's first scene: \(r.output)")
         let left = try Self.names(out)
         #expect(!left.contains("mosaic.vrt") && !left.contains("scenes.json"), "\(left)")
-        #expect(left.allSatisfy { !$0.hasPrefix(".") && !$0.hasPrefix("e.") }, "nothing partial: \(left)")
+        #expect(left.allSatisfy { !$0.hasPrefix(".") && !$0.hasPrefix("_e") }, "nothing partial: \(left)")
         // Whatever maps the ranks finished before the job stopped are complete and correct.
         let good = Self.windows.map(\.0).filter { left.contains("\($0).tif") }
         if !good.isEmpty {

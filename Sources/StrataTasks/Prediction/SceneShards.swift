@@ -168,6 +168,19 @@ public struct SceneJobSummary: Codable, Sendable {
         public var height: Int
         public var seconds: Double
         public var megapixels: Double
+
+        /// As the synthesised encoder, but with `"rank": null` for a skipped scene rather than no key.
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(scene, forKey: .scene)
+            try c.encode(output, forKey: .output)
+            try c.encode(status, forKey: .status)
+            try c.encode(rank, forKey: .rank)
+            try c.encode(width, forKey: .width)
+            try c.encode(height, forKey: .height)
+            try c.encode(seconds, forKey: .seconds)
+            try c.encode(megapixels, forKey: .megapixels)
+        }
     }
 
     public var format = "strata-scene-job/1"
