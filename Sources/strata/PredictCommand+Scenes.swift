@@ -238,6 +238,10 @@ extension PredictCommand {
         for s in scenes where scenePaths.contains(URL(fileURLWithPath: s.output).standardizedFileURL.path) {
             throw PredictionError("the class map of \(s.path) would overwrite the scene \(s.output); pass another --output-dir")
         }
+        for p in [paths.mosaic, paths.summary].compactMap({ $0 })
+        where scenePaths.contains(URL(fileURLWithPath: p).standardizedFileURL.path) {
+            throw PredictionError("\(p) is one of the scenes and the job would overwrite it (an earlier job's mosaic in the scene folder?); leave it out of --scenes or pass --mosaic elsewhere")
+        }
         if paths.mosaic != nil && crsGroups.count > 1 {
             let list = crsGroups.map { "\($0.0.name): \($0.1.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", "))" }
             throw PredictionError("the scenes are in \(crsGroups.count) CRSs (\(list.joined(separator: "; "))) and a VRT mosaic needs one: Strata does not warp the finished maps; pass --grid CRS:resolution (e.g. --grid \(crsGroups[0].0.name):10) to map every scene onto one CRS, or --no-mosaic")
