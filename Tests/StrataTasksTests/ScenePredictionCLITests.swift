@@ -184,6 +184,41 @@ import Testing
         #expect((vrt["geoTransform"] as! [Double])[1] == 20)
     }
 
+    /// A rank that never comes (torchrun-style variables, rank 1 not started) fails rank 0 within --dist-timeout,
+    /// before anything is mapped, with an error naming the rank; no hang.
+    @Test(.enabled(if: SharedData.shouldRun)) func aMissingRankFailsWithinTheTimeout() throws {
+        let dir = try SharedData.tempDir("predict-scenes-hang")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try PredictionCLITests.checkpoint(in: dir)
+        let scene = try SharedData.path("oscd/derived/bercy_t1_13band_10m.tif")
+        let out = dir.appendingPathComponent("out")
+        let t0 = Date()
+        let r = try Subprocess.run(try StrataBinary.path(),
+                                   ["predict", "--no-progress", "--checkpoint", model, "--scenes", scene,
+                                    "--output-dir", out.path, "--dist-timeout", "3"],
+                                   environment: ["RANK": "0", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1",
+                                                 "MASTER_PORT": String(try Self.freePort())])
+        #expect(r.status != 0)
+        #expect(Date().timeIntervalSince(t0) < 30, "bounded by the 3 s timeout (plus start-up)")
+        #expect(r.output.contains("rank 0 of 2") && r.output.contains("1/2 clients joined"), "\(r.output)")
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("bercy_t1_13band_10m.tif").path))
+    }
+
+    /// A TCP port free on loopback now (the kernel picks it).
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        guard fd >= 0, ok else { throw PredictionError("no free TCP port on loopback") }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
     /// The multi-scene options are refused where they mean nothing, with the fix.
     @Test(.enabled(if: SharedData.shouldRun)) func sceneOptionsAreExplained() throws {
         let dir = try SharedData.tempDir("predict-scenes-args")
