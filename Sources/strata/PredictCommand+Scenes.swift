@@ -49,7 +49,8 @@ extension PredictCommand {
             if launch.launches {
                 throw ValidationError("--nproc splits many scenes over processes: pass them with --scenes or --scene-list and --output-dir (one scene is mapped by one process)")
             }
-            if sceneOptions.outputDir != nil || sceneOptions.skipExisting || sceneOptions.mosaic != nil || sceneOptions.noMosaic {
+            let o = sceneOptions
+            if o.outputDir != nil || o.skipExisting || o.mosaic != nil || o.noMosaic {
                 throw ValidationError("--output-dir, --skip-existing, --mosaic and --no-mosaic go with --scenes or --scene-list; for one scene pass --input and --output")
             }
             return false
@@ -111,7 +112,8 @@ extension PredictCommand {
             // The launcher: check the scenes once here (clear errors before any worker starts), then start the workers.
             let workers = try launch.workers()
             let plan = try scenePlan(names, paths: paths, worldSize: workers[0].worldSize, model: nil)
-            print("predict: \(plan.scenes.count) scenes over \(workers[0].worldSize) ranks (\(workers.count) on this machine)")
+            print("predict: \(plan.scenes.count) scenes over \(workers[0].worldSize) ranks"
+                  + " (\(workers.count) on this machine)")
             fflush(nil)  // every stream: before the workers write to the same output
             do {
                 try WorkerLauncher.run(workers, arguments: WorkerLauncher.workerArguments(CommandLine.arguments))
@@ -243,7 +245,9 @@ extension PredictCommand {
             throw PredictionError("\(p) is one of the scenes and the job would overwrite it (an earlier job's mosaic in the scene folder?); leave it out of --scenes or pass --mosaic elsewhere")
         }
         if paths.mosaic != nil && crsGroups.count > 1 {
-            let list = crsGroups.map { "\($0.0.name): \($0.1.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", "))" }
+            let list = crsGroups.map { g in
+                "\(g.0.name): " + g.1.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", ")
+            }
             throw PredictionError("the scenes are in \(crsGroups.count) CRSs (\(list.joined(separator: "; "))) and a VRT mosaic needs one: Strata does not warp the finished maps; pass --grid CRS:resolution (e.g. --grid \(crsGroups[0].0.name):10) to map every scene onto one CRS, or --no-mosaic")
         }
         return try SceneShardPlan(scenes: scenes, worldSize: worldSize, done: done)
@@ -253,14 +257,16 @@ extension PredictCommand {
     func outputFiles(for map: String) -> [String] {
         let o = PredictionOutputs.beside(map, probabilities: probabilities, quicklook: quicklook, summary: summary)
         let stac = stacItem ? [((map as NSString).deletingPathExtension) + ".json"] : []
-        return Array(Set([o.map, o.probabilities, o.quicklook, o.summaryJSON, o.summaryMarkdown].compactMap { $0 } + stac))
+        let files = [o.map, o.probabilities, o.quicklook, o.summaryJSON, o.summaryMarkdown].compactMap { $0 } + stac
+        return Array(Set(files))
     }
 
     /// Whether a scene's map is already complete: a readable one-band uint8 raster on the grid this run would
     /// write, with every other requested file present (the map is committed last, so this marks a finished run).
     func isComplete(_ scene: SceneJob, model: PredictionModel) throws -> Bool {
         guard FileManager.default.fileExists(atPath: scene.output) else { return false }
-        guard outputFiles(for: scene.output).allSatisfy({ FileManager.default.fileExists(atPath: $0) }) else { return false }
+        let fm = FileManager.default
+        guard outputFiles(for: scene.output).allSatisfy({ fm.fileExists(atPath: $0) }) else { return false }
         let input = sceneInput(scene)
         let expected = try Predictor(model: model, options: try sceneOptionsFor(input)).outputGrid(for: [input])
         guard let r = try? Raster(path: scene.output), let g = try? r.grid else { return false }

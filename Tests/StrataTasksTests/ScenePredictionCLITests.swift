@@ -129,7 +129,8 @@ import Testing
         let dir = try SharedData.tempDir("predict-scenes-fail")
         defer { try? FileManager.default.removeItem(at: dir) }
         let (scenes, model) = try Self.setUp(dir)
-        // _e (listed first): a DEFLATE GeoTIFF whose compressed strips are overwritten with garbage (the header still reads).
+        // _e (listed first): a DEFLATE GeoTIFF whose compressed strips are overwritten with garbage (the header
+        // still reads).
         let source = try SharedData.path("oscd/derived/bercy_t1_13band_10m.tif")
         let broken = scenes.appendingPathComponent("_e.tif")
         // The largest scene, so rank 0 starts with it while rank 1 maps d (each batch held back 0.2 s): rank 1 is
@@ -155,10 +156,13 @@ import Testing
         // Whatever maps the ranks finished before the job stopped are complete and correct.
         let good = Self.windows.map(\.0).filter { left.contains("\($0).tif") }
         if !good.isEmpty {
-            let one = try Self.strata(common + good.flatMap { ["--scenes", scenes.appendingPathComponent("\($0).tif").path] }
-                                      + ["--output-dir", ref.path, "--no-mosaic"])
+            let each = good.flatMap { ["--scenes", scenes.appendingPathComponent("\($0).tif").path] }
+            let one = try Self.strata(common + each + ["--output-dir", ref.path, "--no-mosaic"])
             #expect(one.status == 0, "\(one.output)")
-            for n in good { #expect(try readBytes(out.appendingPathComponent("\(n).tif").path) == readBytes(ref.appendingPathComponent("\(n).tif").path)) }
+            for n in good {
+                let map = "\(n).tif"
+                #expect(try readBytes(out.appendingPathComponent(map).path) == readBytes(ref.appendingPathComponent(map).path))
+            }
         }
     }
 
@@ -169,15 +173,17 @@ import Testing
         let source = try SharedData.path("oscd/derived/bercy_t1_13band_10m.tif")
         let scenes = dir.appendingPathComponent("scenes")
         try FileManager.default.createDirectory(at: scenes, withIntermediateDirectories: true)
-        try GDALTool.run("gdal_translate", ["-q", "-srcwin", "0", "0", "64", "64", source, scenes.appendingPathComponent("p.tif").path])
-        try GDALTool.run("gdalwarp", ["-q", "-t_srs", "EPSG:32631", "-tr", "20", "20", source, scenes.appendingPathComponent("q.tif").path])
+        let p = scenes.appendingPathComponent("p.tif").path, q = scenes.appendingPathComponent("q.tif").path
+        try GDALTool.run("gdal_translate", ["-q", "-srcwin", "0", "0", "64", "64", source, p])
+        try GDALTool.run("gdalwarp", ["-q", "-t_srs", "EPSG:32631", "-tr", "20", "20", source, q])
         let model = try PredictionCLITests.checkpoint(in: dir)
         let out = dir.appendingPathComponent("out")
-        var r = try Self.strata(["--checkpoint", model, "--scenes", scenes.path, "--output-dir", out.path, "--nproc", "2"])
+        let args = ["--checkpoint", model, "--scenes", scenes.path, "--output-dir", out.path]
+        var r = try Self.strata(args + ["--nproc", "2"])
         #expect(r.status != 0)
-        #expect(r.output.contains("2 CRSs") && r.output.contains("--grid") && r.output.contains("--no-mosaic"), "\(r.output)")
+        #expect(["2 CRSs", "--grid", "--no-mosaic"].allSatisfy { r.output.contains($0) }, "\(r.output)")
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("q.tif").path), "refused before mapping")
-        r = try Self.strata(["--checkpoint", model, "--scenes", scenes.path, "--output-dir", out.path, "--grid", "EPSG:32631:20"])
+        r = try Self.strata(args + ["--grid", "EPSG:32631:20"])
         #expect(r.status == 0, "\(r.output)")
         let vrt = try GDALTool.info(out.appendingPathComponent("mosaic.vrt").path)
         #expect((vrt["files"] as! [String]).count >= 3, "\(vrt["files"] ?? [])")  // the VRT, p.tif, q.tif
@@ -213,7 +219,9 @@ import Testing
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         let ok = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0
+            }
         }
         guard fd >= 0, ok else { throw PredictionError("no free TCP port on loopback") }
         return Int(UInt16(bigEndian: addr.sin_port))
@@ -225,7 +233,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let model = try PredictionCLITests.checkpoint(in: dir)
         let scene = try SharedData.path("oscd/derived/bercy_t1_13band_10m.tif")
-        var r = try Self.strata(["--checkpoint", model, "--input", scene, "--output", dir.appendingPathComponent("m.tif").path,
+        let map = dir.appendingPathComponent("m.tif").path
+        var r = try Self.strata(["--checkpoint", model, "--input", scene, "--output", map,
                                  "--nproc", "2"])
         #expect(r.status != 0 && r.output.contains("--nproc splits many scenes"), "\(r.output)")
         r = try Self.strata(["--checkpoint", model, "--scenes", scene])
