@@ -207,7 +207,7 @@ import Testing
         let x1 = try b.read(onto: grid, bands: [1, 2, 3], resampling: .nearest, as: .float32)
         let x2 = try Raster(path: after).read(onto: grid, bands: [1, 2, 3], resampling: .bilinear, as: .float32)
         let x = try Tensor.cat([x1, x2], dim: 0).narrow(dim: 1, start: 0, length: 64).narrow(dim: 2, start: 0, length: 64)
-        let y = try Torch.inferenceMode { try model(try (x * 1e-4).unsqueeze(dim: 0)) }
+        let y = try Torch.inferenceMode { try model(try (x * 1e-4).unsqueeze(0)) }
         let logits = try y.narrow(dim: 1, start: 8, length: 1).contiguous().floats().sorted()
         let median = logits[logits.count / 2]
         let key = "head_bcd.convs.3.bias"
