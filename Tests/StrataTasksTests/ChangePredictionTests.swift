@@ -37,54 +37,50 @@ import Testing
         return ((band["colorTable"] as? [String: Any])?["entries"] as? [[Int]]) ?? []
     }
 
-    /// FC-Siam-diff trained briefly on Paris (OSCD, 13 bands per date), then Paris mapped whole with
-    /// `--before/--after` (the 13 per-band files of each date as a band stack, B02 first so its 10 m grid is the
-    /// map's): the map is on date 1's 10 m grid (gdalinfo), carries a colour table, and its F1 / IoU against the
-    /// city's `cm` label equal the chip-wise evaluation of the same checkpoint on the same city
-    /// (`CheckpointEvaluation`, the `strata evaluate` path: the whole city padded to multiples of 32 in one pass)
-    /// within 0.02 — the map blends 128-px chips with a cosine window, so pixels near chip borders see other
-    /// context. The model is trained on the city it maps: the test checks the mapping, not generalisation.
+    /// A deterministic change model on OSCD Hong Kong (13 bands per date; date 2 is 2 px smaller than date 1 and
+    /// goes onto date 1's lattice): a seeded random-init FC-Siam-diff (ResNet-18) — its decoder sees the
+    /// differences of the two dates' features, so its map follows image differences — whose change bias is set so
+    /// that the 95th percentile of its logits over the city is 0 (about 5 % mapped as change, near the city's
+    /// 3.6 % of changed pixels; an untouched random head maps all or nothing). Stored as a training checkpoint
+    /// with its config, so `CheckpointEvaluation` (the `strata evaluate --checkpoint` path: the whole city padded to
+    /// multiples of 32, one pass) evaluates it chip-wise. Hong Kong is then mapped with `--before/--after` from the
+    /// 13 per-band files of each date (a band stack; B02 first, so its 10 m grid is the map's): the map is on date
+    /// 1's 10 m grid (gdalinfo), carries a colour table, and its F1 / IoU against the city's `cm` label equal the
+    /// chip-wise ones within 0.015 (measured: 0.006). The map is made with one 704-px chip (the scene's rows padded
+    /// like the evaluation pads them; the evaluation pads columns to 544 only, and the second date is resampled
+    /// by the predictor's reader rather than the dataset's): a random-init network is strongly context-dependent
+    /// (BatchNorm without data statistics), so with 128- or 256-px chips blended it maps noticeably different
+    /// pixels (measured |ΔF1| 0.11 and 0.06) — a property of this stand-in model, not of blending, which the
+    /// predictor's own tests cover; a trained model is the use case, but training one takes too long for a test.
     @Test(.enabled(if: SharedData.shouldRun)) func oscdCityMapAgreesWithChipwiseEvaluation() throws {
         let root = try SharedData.path("oscd")
         let dir = try SharedData.tempDir("strata-cd-predict")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let run = dir.appendingPathComponent("run")
-        let text = """
+        let config = """
         task: change
         data:
           dataset: oscd
           root: \(root)
-          train_cities: [paris]
-          val_cities: [paris]
+          train_cities: [hongkong]
+          val_cities: [hongkong]
           chip_size: 64
-          chips_per_epoch: 32
-          batch_size: 4
+          batch_size: 1
           workers: 1
-          normalize: {method: meanstd, scale: 10000}
         model:
           name: fc-siam-diff
           encoder: resnet18
         trainer:
-          epochs: 1
-          seed: 5
-          deterministic: true
           threads: 2
-          monitor: val_f1
-          optimizer: {name: adamw, lr: 3.0e-3}
-        output: \(run.path)
+        output: \(dir.appendingPathComponent("run").path)
         """
-        let tree = try ConfigTree(yaml: text)
-        let c = try TrainConfig(tree, datasets: Datasets.known.map(\.name) + ChangeDatasets.names,
-                                models: ModelRegistry.names)
-        _ = try Experiment(config: c, configText: text, progress: false).run(resume: false)
-        let checkpoint = run.appendingPathComponent("best.ckpt").path
+        let checkpoint = try Self.calibratedFCSiamDiff(root: root, config: config, to: dir.appendingPathComponent("cd.ckpt").path)
         let evaluation = try CheckpointEvaluation.run(checkpoint: checkpoint, split: .val, overrides: [])
         let f1Chips = try #require(evaluation.result.metrics["f1"]), iouChips = try #require(evaluation.result.metrics["iou"])
 
-        let city = try OSCD(root: root, cities: ["paris"]).cities[0]
-        let map = dir.appendingPathComponent("paris-change.tif").path
+        let city = try OSCD(root: root, cities: ["hongkong"]).cities[0]
+        let map = dir.appendingPathComponent("hongkong-change.tif").path
         var args = ["predict", "--checkpoint", checkpoint, "--output", map, "--probabilities", "--summary",
-                    "--chip", "128", "--overlap", "32", "--resampling", "nearest", "--threads", "2", "--no-progress"]
+                    "--chip", "704", "--overlap", "32", "--resampling", "nearest", "--threads", "2", "--no-progress"]
         for i in [1, 0] + Array(2..<13) { args += ["--before", city.dateA[i], "--before-bands", OSCD.bands[i]] }
         for i in [1, 0] + Array(2..<13) { args += ["--after", city.dateB[i], "--after-bands", OSCD.bands[i]] }
         let r = try StrataBinary.run(args)
@@ -94,11 +90,11 @@ import Testing
         try Self.expectSameGrid(map, city.dateA[1])
         let table = try Self.colorTable(map)
         #expect(table.count >= 2 && table[1] == [230, 30, 30, 255], "colour table \(table.prefix(3))")
-        let probBands = try GDALTool.info(dir.appendingPathComponent("paris-change_probabilities.tif").path)["bands"]
+        let probBands = try GDALTool.info(dir.appendingPathComponent("hongkong-change_probabilities.tif").path)["bands"]
         #expect((probBands as? [Any])?.count == 2)
 
         let predicted = try Self.bytes(map)
-        let label = try OSCD(root: root, cities: ["paris"]).sample(at: 0).change.flatten().toArray(Int64.self)
+        let label = try OSCD(root: root, cities: ["hongkong"]).sample(at: 0).change.flatten().toArray(Int64.self)
         #expect(predicted.count == label.count)
         var tp = 0, fp = 0, fn = 0, changed = 0
         for (p, l) in zip(predicted, label) where p != 255 {
@@ -107,14 +103,41 @@ import Testing
         }
         #expect(tp > 0, "the map finds no change at all: the comparison would be vacuous")
         let f1Map = Double(2 * tp) / Double(2 * tp + fp + fn), iouMap = Double(tp) / Double(tp + fp + fn)
-        print("OSCD paris: map F1 \(f1Map) IoU \(iouMap); chip-wise F1 \(f1Chips) IoU \(iouChips)")
-        #expect(abs(f1Map - f1Chips) <= 0.02, "F1 map \(f1Map) vs chip-wise \(f1Chips)")
-        #expect(abs(iouMap - iouChips) <= 0.02, "IoU map \(iouMap) vs chip-wise \(iouChips)")
+        print("OSCD hongkong: map F1 \(f1Map) IoU \(iouMap) (tp \(tp) fp \(fp) fn \(fn)); chip-wise F1 \(f1Chips) "
+              + "IoU \(iouChips)")
+        #expect(Double(changed) < 0.2 * Double(predicted.count), "\(changed) of \(predicted.count) pixels changed")
+        #expect(abs(f1Map - f1Chips) <= 0.015, "F1 map \(f1Map) vs chip-wise \(f1Chips)")
+        #expect(abs(iouMap - iouChips) <= 0.015, "IoU map \(iouMap) vs chip-wise \(iouChips)")
 
-        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("paris-change.json")))
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("hongkong-change.json")))
         let classes = try #require((summary as? [String: Any])?["classes"] as? [[String: Any]])
         #expect(classes.count == 2 && classes[1]["pixels"] as? Int == changed)
         #expect((classes[1]["hectares"] as? Double ?? 0) > 0)
+    }
+
+    /// The seeded FC-Siam-diff of `oscdCityMapAgreesWithChipwiseEvaluation`, its change bias shifted so that the
+    /// 95th percentile of its logits over the city's first 672 rows × 512 columns is 0; saved as a training checkpoint
+    /// holding its model card and `config`.
+    static func calibratedFCSiamDiff(root: String, config: String, to path: String) throws -> String {
+        Runtime.manualSeed(5)
+        let card = try ModelCard(architecture: "fc-siam-diff", task: .change, bands: OSCD.bands,
+                                 normalization: .scale(1e-4), classNames: ["no change", "change"],
+                                 extra: ["encoder": "resnet18"])
+        let model = try ModelRegistry.make(card: card)
+        model.eval()
+        let pair = try OSCD(root: root, cities: ["hongkong"]).sample(at: 0)
+        let x = try Tensor.cat([pair.imageA, pair.imageB], dim: 0).narrow(dim: 1, start: 0, length: 672)
+            .narrow(dim: 2, start: 0, length: 512)
+        let y = try Torch.inferenceMode { try model(try (x * 1e-4).unsqueeze(0)) }
+        let logits = try y.contiguous().floats().sorted()
+        let threshold = logits[logits.count * 95 / 100]
+        let sd = try model.stateDict()
+        let key = try #require(sd.keys.last { $0.hasSuffix(".bias") && sd[$0]?.shape == [1] })
+        _ = try model.load(stateDict: StateDict([(key, try #require(sd[key]) - Double(threshold))]), strict: false)
+        try Checkpoint(model: try model.stateDict(), epoch: 0,
+                       metadata: [ModelWeights.metadataKey: try card.jsonString(), TrainedModel.configKey: config])
+            .save(to: path)
+        return path
     }
 
     /// A random-init ClearSCD (4 classes, RGB) on a small pair whose dates differ in CRS and resolution: date 1 is a
