@@ -7,7 +7,8 @@ import StrataTasks
 /// date's grid (or --grid); the second date is resampled onto it on the fly, whatever its CRS or resolution.
 struct PairInputOptions: ParsableArguments {
     @Option(name: .customLong("before"),
-            help: "Change models: a raster of the first date (repeat for a band stack of several files). The map is on its grid.")
+            help: ArgumentHelp("Change models: a raster of the first date (repeat for a band stack of several "
+                + "files). The map is on its grid."))
     var before: [String] = []
     @Option(name: .customLong("after"), help: "Change models: a raster of the second date (repeat for a band stack).")
     var after: [String] = []
@@ -16,7 +17,8 @@ struct PairInputOptions: ParsableArguments {
     @Option(name: .customLong("after-bands"), help: "Comma-separated band names of the --after at the same position.")
     var afterBands: [String] = []
     @Option(name: .customLong("semantic-maps"),
-            help: "Semantic-change models: changed-only (SECOND/ClearSCD: class where change is predicted, 'no change' elsewhere) or everywhere (each date's class everywhere).")
+            help: ArgumentHelp("Semantic-change models: changed-only (SECOND/ClearSCD: class where change is "
+                + "predicted, 'no change' elsewhere) or everywhere (each date's class everywhere)."))
     var semanticMaps = "changed-only"
 
     var given: Bool { !before.isEmpty || !after.isEmpty }

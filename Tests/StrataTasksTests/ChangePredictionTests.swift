@@ -27,7 +27,9 @@ import Testing
         #expect(x.wkt == y.wkt)
         // Same lattice: the coefficients agree to a millionth of a pixel.
         let px = max(abs(y.transform[1]), abs(y.transform[5]))
-        for (u, v) in zip(x.transform, y.transform) { #expect(abs(u - v) <= 1e-6 * px, "\(x.transform) vs \(y.transform)") }
+        for (u, v) in zip(x.transform, y.transform) {
+            #expect(abs(u - v) <= 1e-6 * px, "\(x.transform) vs \(y.transform)")
+        }
     }
 
     /// The colour table entries of band 1 (empty when there is none).
@@ -73,9 +75,11 @@ import Testing
           threads: 2
         output: \(dir.appendingPathComponent("run").path)
         """
-        let checkpoint = try Self.calibratedFCSiamDiff(root: root, config: config, to: dir.appendingPathComponent("cd.ckpt").path)
+        let checkpoint = try Self.calibratedFCSiamDiff(root: root, config: config,
+                                                       to: dir.appendingPathComponent("cd.ckpt").path)
         let evaluation = try CheckpointEvaluation.run(checkpoint: checkpoint, split: .val, overrides: [])
-        let f1Chips = try #require(evaluation.result.metrics["f1"]), iouChips = try #require(evaluation.result.metrics["iou"])
+        let f1Chips = try #require(evaluation.result.metrics["f1"])
+        let iouChips = try #require(evaluation.result.metrics["iou"])
 
         let city = try OSCD(root: root, cities: ["hongkong"]).cities[0]
         let map = dir.appendingPathComponent("hongkong-change.tif").path
@@ -109,7 +113,8 @@ import Testing
         #expect(abs(f1Map - f1Chips) <= 0.015, "F1 map \(f1Map) vs chip-wise \(f1Chips)")
         #expect(abs(iouMap - iouChips) <= 0.015, "IoU map \(iouMap) vs chip-wise \(iouChips)")
 
-        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("hongkong-change.json")))
+        let summary = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: dir.appendingPathComponent("hongkong-change.json")))
         let classes = try #require((summary as? [String: Any])?["classes"] as? [[String: Any]])
         #expect(classes.count == 2 && classes[1]["pixels"] as? Int == changed)
         #expect((classes[1]["hectares"] as? Double ?? 0) > 0)
@@ -160,7 +165,8 @@ import Testing
                                       path("crop1.tif"), path("before.tif")])
         try GDALTool.run("gdal_translate", ["-q", "-b", "4", "-b", "3", "-b", "2", "-srcwin", "90", "90", "116", "100",
                                             t2, path("after.tif")])
-        let weights = try Self.clearSCD(before: path("before.tif"), after: path("after.tif"), to: path("scd.safetensors"))
+        let weights = try Self.clearSCD(before: path("before.tif"), after: path("after.tif"),
+                                        to: path("scd.safetensors"))
         let K = 4
 
         func predict(_ out: String, _ extra: [String]) throws {
@@ -205,7 +211,8 @@ import Testing
         #expect(t.pixels == counts)
         #expect(t.changedPixels == changed)
         let sum = t.hectares.joined().reduce(0, +)
-        #expect(abs(sum - t.changedHectares) <= 1e-9 * max(1, sum), "table \(sum) ha vs changed \(t.changedHectares) ha")
+        #expect(abs(sum - t.changedHectares) <= 1e-9 * max(1, sum),
+                "table \(sum) ha vs changed \(t.changedHectares) ha")
         // UTM 10 m pixels: 100 m² = 0.01 ha each (planar area in the projected CRS).
         #expect(abs(t.changedHectares - Double(changed) * 0.01) <= 1e-9 * Double(changed), "\(t.changedHectares)")
         #expect(t.areaMethod == "planar")
@@ -229,7 +236,8 @@ import Testing
         let b = try Raster(path: before), grid = try b.grid
         let x1 = try b.read(onto: grid, bands: [1, 2, 3], resampling: .nearest, as: .float32)
         let x2 = try Raster(path: after).read(onto: grid, bands: [1, 2, 3], resampling: .bilinear, as: .float32)
-        let x = try Tensor.cat([x1, x2], dim: 0).narrow(dim: 1, start: 0, length: 64).narrow(dim: 2, start: 0, length: 64)
+        let x = try Tensor.cat([x1, x2], dim: 0).narrow(dim: 1, start: 0, length: 64)
+            .narrow(dim: 2, start: 0, length: 64)
         let y = try Torch.inferenceMode { try model(try (x * 1e-4).unsqueeze(0)) }
         let logits = try y.narrow(dim: 1, start: 8, length: 1).contiguous().floats().sorted()
         let median = logits[logits.count / 2]

@@ -110,7 +110,8 @@ public final class SemanticChangeFiles: BlendedScoreSink, PredictionFileSink, @u
                       valid: UnsafePointer<UInt8>) throws {
         let k = classNames.count, plane = window.width * window.height
         guard scoreCount == 2 * k + 1 else {
-            throw PredictionError("semantic change: \(scoreCount) scores per pixel for \(k) classes (expected \(2 * k + 1))")
+            throw PredictionError("semantic change: \(scoreCount) scores per pixel for \(k) classes "
+                + "(expected \(2 * k + 1))")
         }
         var change = [UInt8](repeating: nodata, count: plane)
         var from = change, to = change
@@ -118,7 +119,10 @@ public final class SemanticChangeFiles: BlendedScoreSink, PredictionFileSink, @u
         let shift: UInt8 = convention == .changedOnly ? 1 : 0
         func argmax(_ first: Int, _ i: Int) -> Int {
             var best = scores[first * plane + i], arg = 0
-            for c in 1..<k where scores[(first + c) * plane + i] > best { best = scores[(first + c) * plane + i]; arg = c }
+            for c in 1..<k {
+                let v = scores[(first + c) * plane + i]
+                if v > best { best = v; arg = c }
+            }
             return arg
         }
         for r in 0..<window.height {
