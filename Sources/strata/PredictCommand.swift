@@ -26,6 +26,10 @@ struct PredictCommand: ParsableCommand {
 
         Outputs beside --output: <stem>_probabilities.tif (--probabilities), <stem>.png (--quicklook), \
         <stem>.json and <stem>.md (--summary: area per class in hectares).
+
+        Change models take two dates: --before FIRST.tif --after SECOND.tif (each repeatable for a band stack); \
+        the change map is on the first date's grid. Semantic-change models also write <stem>_from.tif, \
+        <stem>_to.tif and the from→to table in hectares (<stem>_transitions.json / .md).
         """)
 
     @Option(name: [.customLong("checkpoint"), .customLong("weights")],
@@ -35,6 +39,7 @@ struct PredictCommand: ParsableCommand {
     var model: String?
     @Option(name: .customLong("input"), help: "An input raster (repeat for a band stack of several files).")
     var inputs: [String] = []
+    @OptionGroup var pair: PairInputOptions
     @Option(name: .customLong("input-bands"), help: "Comma-separated band names of the --input at the same position (for files without band descriptions).")
     var inputBands: [String] = []
     @Option(help: "The class map to write (COG).") var output: String?
@@ -71,7 +76,7 @@ struct PredictCommand: ParsableCommand {
             throw ValidationError("pass --output (the class map to write), or --scenes/--scene-list and --output-dir")
         }
         Runtime.configure(threads: threads)
-        guard !inputs.isEmpty else { throw ValidationError("pass at least one --input raster") }
+        guard !inputs.isEmpty || pair.given else { throw ValidationError("pass at least one --input raster") }
         guard inputBands.isEmpty || inputBands.count == inputs.count else {
             throw ValidationError("\(inputBands.count) --input-bands for \(inputs.count) --input files: give one list per input, in the same order")
         }
@@ -86,7 +91,8 @@ struct PredictCommand: ParsableCommand {
             let forward = model.forward
             model.forward = { x in Thread.sleep(forTimeInterval: delay); return try forward(x) }
         }
-        let ins = inputs.enumerated().map { i, p in
+        try pair.check(model: model)
+        let ins = try pair.given ? pair.inputs(plain: inputs, nodata: inputNodata) : inputs.enumerated().map { i, p in
             PredictionInput(path: p, bandNames: inputBands.isEmpty ? nil : inputBands[i].split(separator: ",").map {
                 $0.trimmingCharacters(in: .whitespaces)
             }, nodata: inputNodata)
@@ -116,7 +122,8 @@ struct PredictCommand: ParsableCommand {
                          c.seconds > 0 ? mp / c.seconds : 0))
             return
         }
-        let outputs = PredictionOutputs.beside(output, probabilities: probabilities, quicklook: quicklook, summary: summary)
+        var outputs = PredictionOutputs.beside(output, probabilities: probabilities, quicklook: quicklook, summary: summary)
+        if model.kind == .semanticChange { outputs.change = .beside(output, convention: try pair.convention()) }
         let run = try predictor.predict(inputs: ins, outputs: outputs)
         let g = run.outputGrid
         print("map: \(outputs.map) (\(g.width) × \(g.height), \(g.crs), \(model.classNames.count) classes, nodata \(nodata))")
@@ -130,6 +137,7 @@ struct PredictCommand: ParsableCommand {
         if let p = outputs.probabilities { print("probabilities: \(p)") }
         if let p = outputs.quicklook { print("quick-look: \(p)") }
         if let j = outputs.summaryJSON, let m = outputs.summaryMarkdown { print("summary: \(j), \(m)") }
+        PairInputOptions.report(run, outputs: outputs, model: model)
         if let s = run.summary, summary {
             for c in s.classes where c.pixels > 0 {
                 print(String(format: "  %3d %@: %.2f ha (%.1f %%)", c.index, c.name, c.hectares, c.percent))

@@ -78,10 +78,11 @@ public struct TrainedModel {
     }
 
     /// The model as `Predictor` takes it: forward function, bands, normalisation, input size and class names.
-    /// Throws for tasks without a class map (multi-label, embeddings).
+    /// Change and semantic-change models become pair models (`PredictionModel.pair`: the card's bands of one date
+    /// as `NAME@1` and `NAME@2`). Throws for tasks without a class map (multi-label, embeddings).
     public func predictionModel(device: Device = .cpu) throws -> PredictionModel {
         guard PredictionModel.mappableTasks.contains(card.task) else {
-            throw TrainingError("\(path) is a \(card.task.rawValue) model; a class map needs one class per pixel or window (segmentation or single-label classification)")
+            throw TrainingError("\(path) is a \(card.task.rawValue) model; a class map needs one class per pixel or window (segmentation, single-label classification, change or semantic change)")
         }
         let (scale, offset) = try card.normalization.affine(bands: card.inChannels)
         var forward: (Tensor) throws -> Tensor
@@ -99,6 +100,16 @@ public struct TrainedModel {
             forward = { x in try model(x.rank == 4 ? x.contiguous(.channelsLast) : x) }
         }
         let colors = try Self.classColors(card)
+        if card.task == .change || card.task == .semanticChange {
+            // Pair models: the card lists one date's bands and normalisation; the predictor stacks both dates.
+            guard try InputIndices(card: card) == nil, try card.inputRounding == nil else {
+                throw TrainingError("\(path): spectral indices and input rounding are not supported for "
+                    + "\(card.task.rawValue) models")
+            }
+            return try .pair(kind: card.task, classNames: card.classNames, channelsPerDate: card.inChannels,
+                             bands: card.bands, scale: scale, offset: offset, inputSize: card.inputSize,
+                             colors: colors, device: device, name: card.architecture, forward: forward)
+        }
         let indices = try InputIndices(card: card)
         if let rounding = try card.inputRounding {
             // The reader delivers raw band values; the forward rounds and normalises them as the model was trained.

@@ -10,6 +10,15 @@ public protocol ClassMapSink: AnyObject {
     func write(window: PixelWindow, classes: UnsafePointer<UInt8>, probabilities: UnsafePointer<Float>?) throws
 }
 
+/// A sink that decodes the blended scores itself (semantic change: three maps from one score vector). The strip
+/// blender of segmentation-like models hands it `write(window:scores:scoreCount:valid:)` instead of classes.
+public protocol BlendedScoreSink: ClassMapSink {
+    /// `scores`: `scoreCount` planes of window.height × window.width weight-normalised blended scores (logits, or
+    /// probabilities when blending probabilities); `valid`: 1 where the pixel has data in every input, else 0 (its
+    /// scores are 0).
+    func write(window: PixelWindow, scores: UnsafePointer<Float>, scoreCount: Int, valid: UnsafePointer<UInt8>) throws
+}
+
 /// Turns a pixel's blended scores into a class and probabilities.
 struct ScoreDecoder: Sendable {
     /// Scores per pixel (1 for a binary model with a sigmoid) and classes in the map.

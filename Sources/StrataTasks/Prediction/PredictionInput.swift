@@ -16,9 +16,13 @@ public struct PredictionInput: Sendable {
     /// The value (in the file's units) of pixels without data, for every band, overriding the file's own nodata
     /// (e.g. the 0-filled corners of a Landsat scene stored without a nodata tag).
     public var nodata: Double?
+    /// The date (from 1) this file belongs to, for models over several dates (change models: 1 = before, 2 = after;
+    /// series models: date k). Several files of one date form that date's band stack. Nil: one file per date, in
+    /// time order (series), or a single-date model.
+    public var date: Int?
 
-    public init(path: String, bandNames: [String]? = nil, crs: CRS? = nil, nodata: Double? = nil) {
-        self.path = path; self.bandNames = bandNames; self.crs = crs; self.nodata = nodata
+    public init(path: String, bandNames: [String]? = nil, crs: CRS? = nil, nodata: Double? = nil, date: Int? = nil) {
+        self.path = path; self.bandNames = bandNames; self.crs = crs; self.nodata = nodata; self.date = date
     }
 }
 
@@ -35,6 +39,8 @@ struct InputInfo: Sendable {
     var names: [String]
     var nodata: [Double?]
     var bandCount: Int
+    /// `PredictionInput.date`.
+    var date: Int? = nil
 }
 
 enum BandMatching {
@@ -82,31 +88,65 @@ extension BandMatching {
         return (String(name[..<at]), k)
     }
 
-    /// For a model over a series (every band named `NAME@k`): input k is date k (inputs in time order, one per
-    /// date); band `NAME@k` is band NAME of input k (by name when the inputs' bands are named, else the band at
-    /// NAME's position among the model's bands of one date). Nil for other models.
+    /// For a model over several dates (every band named `NAME@k`: series models, and change models, whose
+    /// `PredictionModel` names date 1's bands `NAME@1` and date 2's `NAME@2`): band `NAME@k` comes from the inputs
+    /// of date k — by name when their bands are named, else the band at NAME's position among the model's bands of
+    /// one date, counted through date k's files in order. Inputs with a `date` are grouped by it (several files form
+    /// one date's band stack); without dates, input k is date k (one file per date, in time order). Nil for other
+    /// models.
     static func seriesSources(model: PredictionModel, inputs: [InputInfo], paths: [String]) throws -> [BandSource]? {
         let parsed = model.bands.map(seriesBand)
         guard !parsed.isEmpty, parsed.allSatisfy({ $0 != nil }) else { return nil }
         let bands = parsed.map { $0! }
         let t = bands.map(\.1).max()!
-        guard inputs.count == t else {
-            throw PredictionError("the model \(model.name) takes a series of \(t) dates: give \(t) inputs, one file "
-                + "per date in time order (got \(inputs.count): \(paths.joined(separator: ", ")))")
+        let pair = model.kind == .change || model.kind == .semanticChange
+        func dateName(_ k: Int) -> String {
+            pair ? (k == 1 ? "date 1 (--before)" : "date 2 (--after)") : "date \(k)"
+        }
+        let groups: [[Int]]
+        if inputs.contains(where: { $0.date != nil }) {
+            if let i = inputs.firstIndex(where: { $0.date == nil || $0.date! < 1 || $0.date! > t }) {
+                throw PredictionError("input \(paths[i]) has \(inputs[i].date.map { "date \($0)" } ?? "no date") but "
+                    + "the model \(model.name) takes dates 1…\(t)"
+                    + (pair ? ": pass the first date's files with --before and the second's with --after" : ""))
+            }
+            groups = (1...t).map { k in inputs.indices.filter { inputs[$0].date == k } }
+            if let k = groups.firstIndex(where: \.isEmpty) {
+                throw PredictionError("the model \(model.name) compares \(t) dates but no input was given for "
+                    + "\(dateName(k + 1))" + (pair ? "; pass both --before and --after" : ""))
+            }
+        } else {
+            guard inputs.count == t else {
+                throw PredictionError("the model \(model.name) takes a series of \(t) dates: give \(t) inputs, one file "
+                    + "per date in time order (got \(inputs.count): \(paths.joined(separator: ", ")))"
+                    + (pair ? "; for a change model pass --before and --after" : ""))
+            }
+            groups = (0..<t).map { [$0] }
         }
         let perDate = bands.filter { $0.1 == 1 }.map(\.0)
         return try bands.map { name, k in
-            let info = inputs[k - 1]
-            if info.names.allSatisfy({ !$0.isEmpty }),
-               let b = info.names.firstIndex(where: { canonical($0) == canonical(name) }) {
-                return BandSource(input: k - 1, band: b + 1)
+            let group = groups[k - 1]
+            if group.allSatisfy({ inputs[$0].names.allSatisfy { !$0.isEmpty } }) {
+                for i in group {
+                    if let b = inputs[i].names.firstIndex(where: { canonical($0) == canonical(name) }) {
+                        return BandSource(input: i, band: b + 1)
+                    }
+                }
             }
-            guard info.bandCount == perDate.count, let pos = perDate.firstIndex(of: name) else {
-                throw PredictionError("input \(paths[k - 1]) (date \(k)) has no band named \(name) and does not "
-                    + "hold exactly the model's \(perDate.count) bands of one date [\(perDate.joined(separator: ", "))] "
-                    + "to take in order; name its bands (--input-bands) or pass a file with those bands")
+            let total = group.reduce(0) { $0 + inputs[$1].bandCount }
+            let files = group.map { paths[$0] }.joined(separator: ", ")
+            guard total == perDate.count, var pos = perDate.firstIndex(of: name) else {
+                throw PredictionError("\(dateName(k)) (\(files)) has no band named \(name) and does not hold exactly "
+                    + "the model's \(perDate.count) bands of one date [\(perDate.joined(separator: ", "))] to take in "
+                    + "order (it holds \(total)); name its bands ("
+                    + (pair ? (k == 1 ? "--before-bands" : "--after-bands") : "--input-bands")
+                    + ") or pass files with those bands")
             }
-            return BandSource(input: k - 1, band: pos + 1)
+            for i in group {
+                if pos < inputs[i].bandCount { return BandSource(input: i, band: pos + 1) }
+                pos -= inputs[i].bandCount
+            }
+            throw PredictionError("band position out of range (a bug in band matching)")
         }
     }
 }

@@ -8,16 +8,21 @@ import StrataTensor
 /// The forward function maps a float batch `[B, C, h, w]` to logits: `[B, K, h, w]` for `.segmentation` (one
 /// score per class and pixel) or `[B, K]` for `.classification` (scene classification: one per class and window). `K` is the number
 /// of classes, or 1 for a binary model whose single logit goes through a sigmoid (then `classNames` has 2 entries:
-/// negative, positive). It is only ever called on the thread that calls `Predictor.predict`.
+/// negative, positive). Change models (`.change`) return `[B, K, h, w]` like segmentation and semantic-change models
+/// `[B, 2K + 1, h, w]`, both from the two dates stacked on channels (`PredictionModel+Change.swift`). It is only
+/// ever called on the thread that calls `Predictor.predict`.
 public struct PredictionModel {
-    /// The tasks a class map can be made for: `.segmentation` and `.classification` (of scene windows).
-    public static let mappableTasks: [TaskKind] = [.segmentation, .classification]
+    /// The tasks a class map can be made for: `.segmentation`, `.classification` (of scene windows), and the pair
+    /// tasks `.change` and `.semanticChange` (see `PredictionModel+Change.swift`).
+    public static let mappableTasks: [TaskKind] = [.segmentation, .classification, .change, .semanticChange]
 
-    /// `.segmentation` or `.classification` (see `mappableTasks`; `validate()` rejects the others).
+    /// One of `mappableTasks` (`validate()` rejects the others).
     public var kind: TaskKind
-    /// The kind as prediction summaries name it: `segmentation` or `scene-classification`.
+    /// The kind as prediction summaries name it: `segmentation`, `scene-classification`, `change` or
+    /// `semantic-change`.
     public var kindName: String { kind == .classification ? "scene-classification" : kind.rawValue }
-    /// One name per class in output order.
+    /// One name per class in output order (`.change`: the change classes, e.g. `[no change, change]`;
+    /// `.semanticChange`: the K semantic classes of each date).
     public var classNames: [String]
     /// Colours for the class map's colour table (nil: `ClassPalette.colors(count:)`).
     public var colors: [RGBA]?
@@ -61,6 +66,7 @@ public struct PredictionModel {
             throw PredictionError("model \(name): a \(kind.rawValue) model does not give a class map; prediction maps segmentation and (single-label) scene-classification models")
         }
         guard channels >= 1 else { throw PredictionError("model \(name): needs at least one input channel") }
+        if kind == .change || kind == .semanticChange { try validatePair() }
         guard classNames.count >= 1, classNames.count <= 255 else {
             throw PredictionError("model \(name): \(classNames.count) classes; a uint8 class map holds 1...255 classes (255 is nodata)")
         }

@@ -73,6 +73,9 @@ public struct PredictionOutputs: Sendable {
     public var summaryMarkdown: String?
     /// Longest side of the quick-look's map part in pixels.
     public var quicklookSize: Int
+    /// Semantic-change models: the from/to maps and the transition table (`ChangeMapOutputs`); `map` is then the
+    /// change map. Nil for a semantic-change model: they go beside `map` (`ChangeMapOutputs.beside`).
+    public var change: ChangeMapOutputs? = nil
 
     public init(map: String, probabilities: String? = nil, quicklook: String? = nil, summaryJSON: String? = nil,
                 summaryMarkdown: String? = nil, quicklookSize: Int = 1024) {

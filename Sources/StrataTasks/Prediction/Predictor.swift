@@ -22,6 +22,8 @@ public struct PredictionRun: Sendable {
     public var megapixelsPerSecond: Double { seconds > 0 ? megapixels / seconds : 0 }
     /// The summary, when `predict(inputs:outputs:)` wrote files.
     public var summary: PredictionSummary?
+    /// Semantic-change models: the from→to table of the changed pixels, when `predict(inputs:outputs:)` wrote files.
+    public var transitions: ChangeTransitions? = nil
 }
 
 /// Whole-scene prediction with any model (see `PredictionModel`): the scene is cut into overlapping chips (or, for
@@ -91,10 +93,13 @@ public final class Predictor {
         let start = Date()
         let setup = try prepare(source)
         let colors = model.colors ?? ClassPalette.colors(for: model.classNames)
-        let files = try ClassMapFiles(grid: setup.outputGrid, classNames: model.classNames, colors: colors,
-                                      nodata: options.nodata, outputs: outputs)
+        let files: PredictionFileSink = model.kind == .semanticChange
+            ? try semanticChangeFiles(grid: setup.outputGrid, colors: colors, outputs: outputs)
+            : try ClassMapFiles(grid: setup.outputGrid, classNames: model.classNames, colors: colors,
+                                nodata: options.nodata, outputs: outputs)
         do {
             var run = try execute(setup, sink: files, start: start)
+            run.transitions = (files as? SemanticChangeFiles)?.transitions
             let seconds = Date().timeIntervalSince(start)
             run.summary = try files.finish(model: model.name, kind: model.kindName, inputs: source.names,
                                            settings: setup.settings, seconds: seconds, megapixels: run.megapixels)
@@ -180,7 +185,7 @@ public final class Predictor {
             }
             infos.append(InputInfo(grid: grid, names: names,
                                    nodata: r.bands.map { b in (input.nodata ?? b.nodata).map { $0 * b.scale + b.offset } },
-                                   bandCount: r.bandCount))
+                                   bandCount: r.bandCount, date: input.date))
         }
         return infos
     }
@@ -188,11 +193,11 @@ public final class Predictor {
     func plan(source: Source, infos: [InputInfo], sources: [BandSource], sceneGrid: GeoGrid) throws -> Setup {
         var settings: [String: String] = ["batch size": "\(options.batchSize)"]
         switch model.kind {
-        case .segmentation:
+        case .segmentation, .change, .semanticChange:
             let chip = options.chip ?? model.inputSize ?? [256, 256]
             guard chip.count == 2, chip.allSatisfy({ $0 >= 1 }) else { throw PredictionError("chip size must be [h, w] with positive values, got \(chip)") }
             let overlap = options.overlap ?? min(chip[0], chip[1]) / 4
-            let C = model.classNames.count
+            let C = model.scoreChannels
             let rows = min(chip[0], sceneGrid.height)
             let perColumn = rows * ((C + 1) * 4 + 1) + rows * (1 + 4 * C)
             let plan = try SegmentationPlan(width: sceneGrid.width, height: sceneGrid.height, chipH: chip[0], chipW: chip[1],
@@ -344,7 +349,9 @@ public final class Predictor {
         let shape = y.shape, C = model.classNames.count
         let scoresOK = { (s: Int) in s == C || (s == 1 && C == 2) }
         switch model.kind {
-        case .segmentation:
+        case .semanticChange:
+            try checkSemanticChangeOutput(y, count: count, h: h, w: w)
+        case .segmentation, .change:
             guard shape.count == 4, shape[0] == count, shape[2] == h, shape[3] == w, scoresOK(shape[1]) else {
                 throw PredictionError("the segmentation model \(model.name) returned shape \(shape) for a batch of \(count) chips of \(h)×\(w); expected [\(count), \(C), \(h), \(w)]\(C == 2 ? " (or one logit per pixel)" : "") — check the chip size (UNets need multiples of 32) and the class names")
             }

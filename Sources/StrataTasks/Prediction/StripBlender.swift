@@ -112,7 +112,8 @@ final class StripBlender: @unchecked Sendable {
         probBuf?.update(repeating: 0, count: C * planeOut)
         let z = UnsafeMutablePointer<Float>.allocate(capacity: K)
         defer { z.deallocate() }
-        for r in 0..<n {
+        let decodes = !(sink is BlendedScoreSink)
+        for r in 0..<n where decodes {
             for j in 0..<w {
                 let a = r * accW + (b.outX.lowerBound + j - b.accX)
                 let ws = wsum[a]
@@ -123,8 +124,12 @@ final class StripBlender: @unchecked Sendable {
                 if let probBuf { decoder.probabilities(z, stride: 1, into: probBuf + r * w + j, outStride: planeOut) }
             }
         }
-        try sink.write(window: PixelWindow(x: b.outX.lowerBound, y: base, width: w, height: n), classes: classBuf,
-                       probabilities: probBuf.map { UnsafePointer($0) })
+        let window = PixelWindow(x: b.outX.lowerBound, y: base, width: w, height: n)
+        if let scoreSink = sink as? BlendedScoreSink {
+            try writeScores(to: scoreSink, window: window, rows: n)
+        } else {
+            try sink.write(window: window, classes: classBuf, probabilities: probBuf.map { UnsafePointer($0) })
+        }
         progress(planeOut)
         // Slide the rows still being accumulated to the top; clear the rows freed at the bottom.
         let keep = cap - n
@@ -138,6 +143,33 @@ final class StripBlender: @unchecked Sendable {
         (wsum + (cap - tail) * accW).update(repeating: 0, count: tail * accW)
         (valid + (cap - tail) * accW).update(repeating: 1, count: tail * accW)
         base += n
+    }
+}
+
+extension StripBlender {
+    /// Hands rows `[base, base + rows)` of the current block to a sink that decodes blended scores itself: `scores`
+    /// planes of window pixels (weight-normalised), and the validity of each pixel.
+    private func writeScores(to scoreSink: BlendedScoreSink, window: PixelWindow, rows n: Int) throws {
+        let b = plan.blocks[block]
+        let w = window.width, K = decoder.scores, planeAcc = cap * accW, planeOut = n * w
+        var scores = [Float](repeating: 0, count: K * planeOut)
+        var ok = [UInt8](repeating: 0, count: planeOut)
+        try scores.withUnsafeMutableBufferPointer { sb in
+            try ok.withUnsafeMutableBufferPointer { vb in
+                for r in 0..<n {
+                    for j in 0..<w {
+                        let a = r * accW + (b.outX.lowerBound + j - b.accX)
+                        let ws = wsum[a]
+                        guard valid[a] != 0, ws > 0 else { continue }
+                        let inv = 1 / ws, o = r * w + j
+                        vb[o] = 1
+                        for k in 0..<K { sb[k * planeOut + o] = acc[k * planeAcc + a] * inv }
+                    }
+                }
+                try scoreSink.write(window: window, scores: UnsafePointer(sb.baseAddress!), scoreCount: K,
+                                    valid: UnsafePointer(vb.baseAddress!))
+            }
+        }
     }
 }
 
