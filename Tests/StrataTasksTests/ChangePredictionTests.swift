@@ -274,6 +274,14 @@ import Testing
         try fails(["--checkpoint", segmentation, "--before", t1, "--after", t2], "not a change model")
         try fails(["--checkpoint", scd, "--before", t1, "--after", t2],
                   "has no band named B04 and does not hold exactly the model's 3 bands")
+
+        // The library: a semantic-change model into a plain class-map sink is refused before any chip is read.
+        let model = try TrainedModel.load(scd).predictionModel()
+        let inputs = [PredictionInput(path: path("a.tif"), date: 1), PredictionInput(path: path("b.tif"), date: 2)]
+        let predictor = Predictor(model: model, options: PredictionOptions(showProgress: false))
+        let sink = MemorySink(grid: try predictor.outputGrid(for: inputs), classes: 9)
+        #expect { _ = try predictor.predict(inputs: inputs, sink: sink) } throws: { "\($0)".contains("BlendedScoreSink") }
+        #expect(sink.written.allSatisfy { $0 == 0 })
     }
 
     /// Band matching of dated inputs (no data needed): a date's band stack over several files, by name and by

@@ -63,6 +63,7 @@ public final class Predictor {
 
     /// As `predict(inputs:sink:)` for a dataset.
     public func predict(dataset: any GeoDataset, sink: ClassMapSink) throws -> PredictionRun {
+        try checkSink(sink)
         let start = Date()
         return try withCacheLimit { try execute(try prepare(.dataset(dataset)), sink: sink, start: start) }
     }
@@ -114,8 +115,19 @@ public final class Predictor {
 
     /// Runs the prediction into any sink (e.g. an in-memory one in tests).
     public func predict(inputs: [PredictionInput], sink: ClassMapSink) throws -> PredictionRun {
+        try checkSink(sink)
         let start = Date()
         return try withCacheLimit { try execute(try prepare(.rasters(inputs)), sink: sink, start: start) }
+    }
+
+    /// A semantic-change model's scores are 2K + 1 channels (from, to, change) that only a `BlendedScoreSink` can turn
+    /// into maps; a plain class-map sink would receive an argmax over all of them, which means nothing.
+    func checkSink(_ sink: ClassMapSink) throws {
+        guard model.kind != .semanticChange || sink is BlendedScoreSink else {
+            throw PredictionError("the semantic-change model \(model.name) needs a sink that receives the blended "
+                + "scores (a BlendedScoreSink, e.g. SemanticChangeFiles via predict(inputs:outputs:)); a plain "
+                + "class-map sink cannot split its from/to/change outputs")
+        }
     }
 
     /// The output map's grid for these inputs, without reading pixels.
