@@ -43,7 +43,7 @@ import Testing
         let ckpt = run.appendingPathComponent("best.ckpt").path
         let card = try TrainedModel.load(ckpt).card
         #expect(card.architecture == "ltae-resnet18" && card.task == .classification)
-        #expect(card.bands == ChangedChipSeries.seriesBandNames(OSCD.bands, dates: 2))
+        #expect(card.bands == SeriesDataset.seriesBandNames(OSCD.bands, dates: 2))
         #expect(card.classNames == ["unchanged", "changed"] && card.extra["series_dates"] == "2")
         #expect(card.inputSize == [64, 64] && card.extra["val_cities"] == "paris")
 

@@ -73,13 +73,9 @@ public final class ChangedChipSeries: ChipDataset, @unchecked Sendable {
 
     public var count: Int { chips.count }
     public var classNames: [String] { Self.classes }
-    public var bandNames: [String] { Self.seriesBandNames(base.bandNames, dates: 2) }
+    /// `NAME@1 …`, then `NAME@2 …` (`SeriesDataset.seriesBandNames`).
+    public var bandNames: [String] { SeriesDataset.seriesBandNames(base.bandNames, dates: 2) }
     public var task: TaskKind { .classification }
-
-    /// `NAME@1 … NAME@T`, date-major: the band names of a series of `dates` dates (`SeriesDataset.bandNames`).
-    public static func seriesBandNames(_ bands: [String], dates: Int) -> [String] {
-        (1...max(1, dates)).flatMap { k in bands.map { "\($0)@\(k)" } }
-    }
 
     public func label(at index: Int) throws -> ChipLabel {
         try checkIndex(index)
