@@ -95,19 +95,21 @@ public final class GeoDataLoader: @unchecked Sendable {
         let mask = try alloc(layout.maskShape, layout.maskDType)
         let ic = layout.imageChannels ?? 0, mc = Alignment.planes(layout.maskChannels)
         var dates: [[TimeSpan?]] = [], omitted: [Int] = []
-        for (k, c) in chips.enumerated() {
-            let buffers = SampleBuffers(
+        let buffers = chips.indices.map { k in
+            SampleBuffers(
                 image: image.map { ChipBuffer(pointer: $0.1 + k * $0.2, dtype: layout.imageDType, bandCount: ic,
                                               height: layout.height, width: layout.width) },
                 mask: mask.map { ChipBuffer(pointer: $0.1 + k * $0.2, dtype: layout.maskDType, bandCount: mc,
                                             height: layout.height, width: layout.width) })
-            if let series = ds as? SeriesDataset {
-                let (d, o) = try series.readDated(bounds: c, into: buffers)
+        }
+        if let series = ds as? SeriesDataset {
+            // The whole batch at once: reads grouped by file (see `RasterDataset.readSeriesBatch`).
+            for (d, o) in try series.readDatedBatch(bounds: chips, into: buffers) {
                 dates.append(d)
                 omitted.append(o)
-            } else {
-                try ds.read(bounds: c, into: buffers)
             }
+        } else {
+            for (c, b) in zip(chips, buffers) { try ds.read(bounds: c, into: b) }
         }
         var info: SeriesBatchInfo?
         if let series = ds as? SeriesDataset {

@@ -66,6 +66,9 @@ public struct TrainConfig: Sendable {
         public var skipMissing = false
         /// `data.series`: train on time series of `data.images` (segmentation; `SeriesDataset`), nil: single images.
         public var series: Series?
+        /// `task: classification` on a change dataset (`ChangedChipSeries`): a chip is `changed` when more than this
+        /// share of its labelled pixels changed.
+        public var changedFraction = 0.05
     }
     /// `model.fusion` of `task: lcz-fusion`: DF4LCZ's late fusion weight and how the pair is trained.
     public struct Fusion: Sendable {
@@ -275,6 +278,7 @@ public struct TrainConfig: Sendable {
         data.valCities = try d.strings("val_cities")
         data.partition = try d.string("partition")
         data.skipMissing = try d.bool("skip_missing", default: false)!
+        data.changedFraction = try d.double("changed_fraction", default: 0.05, min: 0, max: 0.999)!
         if d.has("series") {
             let se = try d.section("series")
             var series = Series()
@@ -314,7 +318,16 @@ public struct TrainConfig: Sendable {
         }
         let given = Self.segmentationOnlyKeys + Self.chipOnlyKeys + ["root"] + Self.changeKeys
         let present = Set(given.filter { d.has($0) })
-        if task == .change || task == .semanticChange {
+        if d.has("changed_fraction") && !classifiesChangedChips {
+            throw ConfigError("data.changed_fraction labels series chips of a change dataset (task: classification, "
+                + "dataset: \(ChangeDatasets.names.joined(separator: " | "))) and does nothing here; remove it")
+        }
+        if classifiesChangedChips {
+            try checkChangedChipKeys(present: present, section: d)
+        } else if task == .multilabel && ChangeDatasets.names.contains(datasetName.lowercased()) {
+            throw ConfigError("data.dataset: \(datasetName) has no multi-label classes; its chips classify as "
+                + "unchanged / changed with task: classification")
+        } else if task == .change || task == .semanticChange {
             if let k = (Self.segmentationOnlyKeys + Self.chipOnlyKeys).first(where: {
                 present.contains($0) && !Self.changeKeys.contains($0)
             }) {

@@ -30,8 +30,10 @@ public enum CheckpointEvaluation {
         }
         Runtime.configure(threads: c.trainer.threads)
         if card.task == .embedding { return try embedding(trained, card: card, config: c, split: split, path: path) }
-        let ds = try Datasets.open(c.data.dataset, root: c.data.root,
-                                   options: c.data.datasetOptions(split: split, bands: card.sourceBands))
+        let ds: any ChipDataset = c.classifiesChangedChips
+            ? try ClassificationExperiment.changedChips(c, split: split)
+            : try Datasets.open(c.data.dataset, root: c.data.root,
+                                options: c.data.datasetOptions(split: split, bands: card.sourceBands))
         let wanted = card.sourceBands.map(ModelCard.canonicalBand)
         guard ds.bandNames.map(ModelCard.canonicalBand) == wanted else {
             throw TrainingError("band mismatch: \(path) reads bands [\(card.sourceBands.joined(separator: ", "))] but the data has [\(ds.bandNames.joined(separator: ", "))]")

@@ -4,12 +4,14 @@ import StrataModels
 import StrataTensor
 
 /// The hooks of `task: classification` / `multilabel` on chip datasets (EuroSAT, So2Sat, BigEarthNet, folders of
-/// chips): opens the training and validation splits, takes normalisation statistics from the training split, and
-/// feeds `DataLoader`s. The rest of the run is `Experiment`'s.
+/// chips; 2-date series chips of a change dataset, see `changedChipData`): opens the training and validation splits,
+/// takes normalisation statistics from the training split, and feeds `DataLoader`s. The rest of the run is
+/// `Experiment`'s.
 public struct ClassificationExperiment: ExperimentTask {
     public init() {}
 
     public func prepareData(_ c: TrainConfig) throws -> ExperimentData {
+        if c.classifiesChangedChips { return try Self.changedChipData(c) }
         func open(_ split: DatasetSplit) throws -> any ChipDataset {
             try Datasets.open(c.data.dataset, root: c.data.root, options: c.data.datasetOptions(split: split,
                                                                                               bands: c.data.bands))
