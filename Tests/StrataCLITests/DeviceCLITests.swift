@@ -59,26 +59,26 @@ import Testing
                              asked: "trainer.device cuda:0")
         let badKey = try Self.config(in: dir, extra: "  device: tpu")
         let r = try StrataBinary.run(["train", "--config", badKey])
-        #expect(r.status != 0 && r.output.contains("trainer.device must be"), r.output)
+        #expect(r.status != 0 && r.output.contains("trainer.device must be"), "\(r.output)")
         let printed = try StrataBinary.run(["train", "--config", cfg, "--device", "cpu", "--precision", "bf16",
                                             "--print-config"])
         #expect(printed.status == 0 && printed.output.contains("device: cpu") && printed.output.contains("precision: bf16"),
-                printed.output)
+                "\(printed.output)")
         let badPrecision = try StrataBinary.run(["train", "--config", cfg, "--precision", "fp8", "--print-config"])
-        #expect(badPrecision.status != 0 && badPrecision.output.contains("trainer.precision"), badPrecision.output)
+        #expect(badPrecision.status != 0 && badPrecision.output.contains("trainer.precision"), "\(badPrecision.output)")
         let predictPrecision = try StrataBinary.run(runs[2].1 + ["--precision", "fp8"])
         #expect(predictPrecision.status != 0 && predictPrecision.output.contains("--precision must be 32, bf16 or 16"),
-                predictPrecision.output)
+                "\(predictPrecision.output)")
     }
 
     @Test func infoListsGPUsOrSaysThereAreNone() throws {
         let r = try StrataBinary.run(["info"])
-        #expect(r.status == 0, r.output)
+        #expect(r.status == 0, "\(r.output)")
         let gpus = try Runtime.gpus()
         if gpus.isEmpty {
-            #expect(r.output.contains("gpus:          none"), r.output)
+            #expect(r.output.contains("gpus:          none"), "\(r.output)")
         } else {
-            for g in gpus { #expect(r.output.contains(g.name), r.output) }
+            for g in gpus { #expect(r.output.contains(g.name), "\(r.output)") }
         }
     }
 }

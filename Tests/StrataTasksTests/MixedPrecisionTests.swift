@@ -25,10 +25,10 @@ import Testing
     }
 
     /// Same weights, same batches, 3 epochs at fp32, bf16 and fp16. Both low precisions learn the problem as fp32
-    /// does (validation accuracy ≥ 0.85, loss falls) and end near fp32's weights: ‖Δw‖/‖w‖ ≤ 0.05. bf16 keeps 8
-    /// mantissa bits (relative rounding 2⁻⁹ ≈ 2e-3 per convolution output); over 24 SGD steps with momentum that
-    /// drifts the trajectory by a few 1e-3 to 1e-2 of the weights' norm (measured: see the messages). The runs
-    /// must also differ from fp32 (> 1e-6): autocast was really on.
+    /// does (validation accuracy ≥ 0.85, loss falls) and end near fp32's weights: ‖Δw‖/‖w‖ ≤ 1e-2. Measured
+    /// 8.3e-4 for bf16 (8 mantissa bits: relative rounding 2⁻⁹ ≈ 2e-3 per convolution/linear output, partly
+    /// averaging out over 24 SGD steps) and 3.2e-4 for fp16 (11 bits); the bound leaves 12× for other CPUs' bf16
+    /// kernels (native AVX512-BF16 vs converted). The runs must also differ from fp32 (> 1e-6): autocast was on.
     @Test func lowPrecisionTrainingConvergesCloseToFloat32() throws {
         let train = try brightestChannelBatches(count: 8, batch: 16, seed: 21)
         let val = try brightestChannelBatches(count: 2, batch: 32, seed: 22)
@@ -55,7 +55,8 @@ import Testing
         for p in [TrainerOptions.Precision.bf16, .fp16] {
             let w = weights[p]!
             let diff = sqrt(zip(w, ref).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }) / norm
-            #expect(diff <= 0.05 && diff > 1e-6, "\(p): relative weight difference to fp32 \(diff)")
+            print("MixedPrecisionTests: \(p) relative weight difference to fp32 after 24 steps: \(diff)")
+            #expect(diff <= 1e-2 && diff > 1e-6, "\(p): relative weight difference to fp32 \(diff)")
         }
     }
 
@@ -96,9 +97,10 @@ import Testing
         let direct = try ev.evaluate(src), through = try ev.evaluate(piped)
         #expect(direct.loss == through.loss && direct.metrics == through.metrics)
 
-        // Asking to pin on a CPU-only libtorch fails on the first batch with the clear error (never a crash).
+        // The GPU pipeline on a CPU-only libtorch fails on the first batch with the clear error (never a crash).
         if !Runtime.cudaAvailable {
-            let forced = DeviceBatches(src, device: .cpu, pinMemory: true)
+            let forced = DeviceBatches(src, device: .cuda(0))
+            #expect(forced.pinsMemory)
             do {
                 try forced.forEachBatch(epoch: 1) { _ in }
                 Issue.record("pinned a batch without CUDA")
@@ -152,7 +154,7 @@ import Testing
     /// `--precision bf16` for prediction: the conv3×3 → ReLU → conv1×1 model over the real Bercy scene (13 bands,
     /// 360 × 395) with its forward under bf16 autocast gives the fp32 map wherever fp32's top-2 probability gap
     /// exceeds 0.05 (bf16's relative rounding 2⁻⁹ moves these logits, whose scale is ~10, by a few 1e-2 at most),
-    /// probabilities within 0.05, and differs from fp32 somewhere (autocast really ran).
+    /// probabilities within 0.02 (measured 6.5e-3), and differs from fp32 somewhere (autocast really ran).
     @Test(.enabled(if: SharedData.shouldRun)) func bf16PredictionIsCloseToFloat32() throws {
         let path = try SharedData.path(PredictionTests.scene)
         let model = try TestModels.conv3(channels: 13, classes: 4, seed: 11)
@@ -177,7 +179,8 @@ import Testing
                 if a.map[i] != b.map[i] { mismatched += 1 }
             }
         }
-        #expect(worst <= 0.05 && worst > 1e-5, "largest probability difference bf16 vs fp32: \(worst)")
+        print("MixedPrecisionTests: bf16 map: largest probability difference \(worst), decided \(decided) of \(plane)")
+        #expect(worst <= 0.02 && worst > 1e-5, "largest probability difference bf16 vs fp32: \(worst)")
         #expect(mismatched == 0 && decided > plane / 2, "decided \(decided) of \(plane), mismatched \(mismatched)")
     }
 }

@@ -56,7 +56,7 @@ extension Device {
         let gpus = (try? Runtime.gpus()) ?? []
         let why = Runtime.cudaAvailable ? "no GPU is visible"
             : gpus.isEmpty ? "this libtorch has no CUDA and no GPU is visible"
-            : "this libtorch is CPU-only (the driver sees \(gpus.count) GPU(s))"
+            : "this libtorch has no CUDA (it is the CPU build; the driver sees \(gpus.count) GPU(s))"
         return "\(asked): \(why). Use --device cpu, or on a machine with an NVIDIA GPU install a CUDA libtorch with "
             + "scripts/setup --cuda (or LIBTORCH=/path/to/cuda/libtorch scripts/setup) and rebuild"
     }
