@@ -6,10 +6,12 @@ import StrataTensor
 /// the same check that a requested GPU is usable, the same error text (`Device.parse`: names
 /// `scripts/setup --cuda`, `LIBTORCH=` and `--device cpu`).
 enum DeviceOption {
-    static var deviceHelp: ArgumentHelp { ArgumentHelp("Device: \(Device.choices) (default: cpu). A GPU needs a CUDA libtorch "
-        + "(scripts/setup --cuda).") }
-    static var precisionHelp: ArgumentHelp { ArgumentHelp("Precision: 32, bf16 or 16 (bf16/16: autocast, eligible ops in "
-        + "bfloat16/float16; default 32).") }
+    static var deviceHelp: ArgumentHelp {
+        ArgumentHelp("Device: \(Device.choices) (default: cpu). A GPU needs a CUDA libtorch (scripts/setup --cuda).")
+    }
+    static var precisionHelp: ArgumentHelp {
+        ArgumentHelp("Precision: 32, bf16 or 16 (bf16/16: autocast, eligible ops in bfloat16/float16; default 32).")
+    }
 
     /// The device `text` names, checked (a missing GPU is a `ValidationError` naming the fix).
     static func parse(_ text: String) throws -> Device {

@@ -183,7 +183,9 @@ public final class Trainer {
             try (scaler?.scale(lossValue) ?? lossValue).backward()
             try dataParallel?.averageGradients(parameters)
             // Clipping acts on the true gradients: unscale first (the scaler then does not unscale again).
-            if let scaler, options.gradClipValue != nil || options.gradClipNorm != nil { try scaler.unscale(parameters) }
+            if let scaler, options.gradClipValue != nil || options.gradClipNorm != nil {
+                try scaler.unscale(parameters)
+            }
             if let v = options.gradClipValue { try GradClip.clipGradValue(parameters, clipValue: v) }
             if let n = options.gradClipNorm { _ = try GradClip.clipGradNorm(parameters, maxNorm: n) }
             if let scaler {

@@ -104,7 +104,8 @@ extension TrainConfig.Trainer {
 
 extension Torch {
     /// Runs `body` under autocast for `precision` on `device` (no autocast for fp32).
-    static func autocast<R>(_ device: Device, _ precision: TrainerOptions.Precision, _ body: () throws -> R) throws -> R {
+    static func autocast<R>(_ device: Device, _ precision: TrainerOptions.Precision,
+                            _ body: () throws -> R) throws -> R {
         guard let dtype = precision.autocastDType else { return try body() }
         return try autocast(device, dtype: dtype, body)
     }
