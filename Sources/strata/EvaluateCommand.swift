@@ -27,6 +27,8 @@ struct Evaluate: ParsableCommand {
     @Option(help: "A class map (GeoTIFF/COG) to assess against --labels.") var map: String?
     @Option(help: "Reference polygons (any OGR format).") var labels: String?
     @Option(help: "Attribute of --labels holding the class name.") var attribute: String?
+    @Option(help: DeviceOption.deviceHelp) var device = "cpu"
+    @Option(help: DeviceOption.precisionHelp) var precision = "32"
     @Option(help: "Write the metrics as JSON here too (metrics without a value, e.g. the F1 of an absent class, are null).")
     var json: String?
 
@@ -39,12 +41,14 @@ struct Evaluate: ParsableCommand {
                            header: "\(r.labelledPixels) labelled pixels")
                 return
             }
+            let dev = try DeviceOption.parse(device), autocast = try DeviceOption.precision(precision)
             if let weights {
                 guard let model, let dataset, let root else {
                     throw ValidationError("--weights needs --model, --dataset and --root")
                 }
                 guard let s = DatasetSplit(name: split) else { throw ValidationError("--split must be train, val, test or all") }
-                let r = try CheckpointEvaluation.changeWeights(weights, model: model, dataset: dataset, root: root, split: s)
+                let r = try CheckpointEvaluation.changeWeights(weights, model: model, dataset: dataset, root: root,
+                                                               split: s, device: dev, precision: autocast)
                 try report(r.result.metrics.merging(["loss": r.result.loss]) { a, _ in a },
                            confusion: r.result.accumulator.confusion, names: r.classNames,
                            header: "\(r.samples) \(split) pairs")
@@ -52,7 +56,8 @@ struct Evaluate: ParsableCommand {
             }
             guard let checkpoint else { throw ValidationError("give --checkpoint (or --map with --labels and --attribute)") }
             guard let s = DatasetSplit(name: split), s != .all else { throw ValidationError("--split must be train, val or test") }
-            let ev = try CheckpointEvaluation.run(checkpoint: checkpoint, split: s, overrides: overrides)
+            let ev = try CheckpointEvaluation.run(checkpoint: checkpoint, split: s, overrides: overrides, device: dev,
+                                                  precision: autocast)
             let names = ev.classNames
             try report(ev.result.metrics.merging(["loss": ev.result.loss]) { a, _ in a },
                        confusion: ev.result.accumulator.confusion, names: names,

@@ -21,6 +21,7 @@ struct Info: ParsableCommand {
         let cuda = Runtime.cudaAvailable ? "available, \(Runtime.cudaDeviceCount) device(s)" : "not available in this libtorch"
         print("devices:       cpu; cuda \(cuda)")
         print("default:       \(Runtime.defaultDevice)")
+        print("gpus:          " + Self.gpuLines().joined(separator: "\n               "))
         let cfg = Runtime.buildConfig
         if let cpu = cfg.split(separator: "\n").first(where: { $0.contains("CPU capability") }) {
             print("cpu:           \(cpu.split(separator: ":").last!.trimmingCharacters(in: .whitespaces))")
@@ -34,5 +35,14 @@ struct Info: ParsableCommand {
             print("build:         \(pairs.joined(separator: " "))")
         }
         if verbose { print(cfg); print(Runtime.parallelInfo) }
+    }
+
+    /// One line per GPU the NVIDIA driver sees (name, memory), and whether this libtorch can use them.
+    static func gpuLines() -> [String] {
+        let gpus: [GPUInfo]
+        do { gpus = try Runtime.gpus() } catch { return ["unknown (\(error))"] }
+        guard !gpus.isEmpty else { return ["none (no NVIDIA driver or GPU visible)"] }
+        let usable = Runtime.cudaAvailable ? "" : " — not usable: this libtorch is CPU-only (scripts/setup --cuda)"
+        return gpus.map { "\($0)\(usable)" }
     }
 }

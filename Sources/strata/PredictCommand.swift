@@ -59,7 +59,8 @@ struct PredictCommand: ParsableCommand {
     @Option(name: .customLong("input-nodata"), help: "Input value meaning 'no data' in every band, overriding the files' own nodata (e.g. 0 for a Landsat scene's fill).") var inputNodata: Double?
     @Option(help: "Intra-op threads (default: STRATA_THREADS or the number of cores).") var threads: Int?
     @Option(help: "Reader threads.") var readers = 2
-    @Option(help: "Device: cpu, cuda, cuda:N or auto (default: cpu).") var device = "cpu"
+    @Option(help: DeviceOption.deviceHelp) var device = "cpu"
+    @Option(help: DeviceOption.precisionHelp) var precision = "32"
     @Flag(name: .customLong("no-progress"), help: "Do not print progress.") var noProgress = false
     @Flag(name: .customLong("stac-item"),
           help: "Also write a STAC item (<map>.json: proj, raster and classification fields, the inputs' dates).")
@@ -81,12 +82,9 @@ struct PredictCommand: ParsableCommand {
             throw ValidationError("\(inputBands.count) --input-bands for \(inputs.count) --input files: give one list per input, in the same order")
         }
         guard (0...255).contains(nodata) else { throw ValidationError("--nodata must be 0…255 (the map is uint8), got \(nodata)") }
-        let dev: Device
-        do { dev = try Device.parse(device) } catch { throw ValidationError("\(error)") }
-        if case .cuda = dev, !Runtime.cudaAvailable {
-            throw ValidationError("--device cuda: this libtorch has no CUDA or no GPU is visible; use --device cpu")
-        }
+        let dev = try DeviceOption.parse(device), autocast = try DeviceOption.precision(precision)
         var model = try TrainedModel.load(checkpoint, architecture: self.model).predictionModel(device: dev)
+            .autocast(autocast)
         if let delay = batchDelay {
             let forward = model.forward
             model.forward = { x in Thread.sleep(forTimeInterval: delay); return try forward(x) }

@@ -34,14 +34,21 @@ struct Train: ParsableCommand {
         visibility: .hidden))
     var computeOnly = false
     @OptionGroup var launch: LaunchOptions
-    @Option(help: "Device: cpu, cuda, cuda:N or auto (default: cpu; with --nproc on GPUs, auto gives each worker the GPU of its LOCAL_RANK).")
-    var device = "cpu"
+    @Option(help: "Device: cpu, cuda, cuda:N or auto (sets trainer.device; default: the config's, else cpu).")
+    var device: String?
+    @Option(help: "Precision: 32, bf16 or 16 (autocast; 16 adds loss scaling). Sets trainer.precision.")
+    var precision: String?
 
     func run() throws {
         do {
             var tree = try ConfigTree(file: config)
             try tree.apply(overrides: overrides)
             if let output { tree.set("output", value: output) }
+            if let device {
+                _ = try DeviceOption.parse(device)  // the --device error names --device, not the config key
+                tree.set("trainer.device", value: device)
+            }
+            if let precision { tree.set("trainer.precision", value: precision) }
             let cfg = try TrainConfig(tree, datasets: Datasets.known.map(\.name) + ["raster"] + ChangeDatasets.names + ChangeDatasets.semanticNames, models: ModelRegistry.names)
             let resolved = try tree.yamlString()
             if printConfig {
@@ -52,15 +59,10 @@ struct Train: ParsableCommand {
             if FileManager.default.fileExists(atPath: last) && !resume {
                 throw ValidationError("\(cfg.output) already holds a run (last.ckpt); pass --resume to continue it or --output to start a new one")
             }
-            var dev: Device
-            do { dev = try Device.parse(device) } catch { throw ValidationError("\(error)") }
-            if case .cuda = dev, device.lowercased() == "auto",
-               let env = try DistributedEnvironment.current(), Runtime.cudaDeviceCount > 0 {
-                dev = .cuda(env.localRank % Runtime.cudaDeviceCount)
-            }
-            if case .cuda = dev {
-                throw ValidationError("--device \(dev): training on a GPU needs the CUDA path of the trainer (model, optimizer and batches moved once), which this build does not have yet; use --device cpu")
-            }
+            // The device is checked before any worker starts: a missing GPU is one error, not one per worker.
+            let env = try DistributedEnvironment.current()
+            let workers = launch.launches || (env?.worldSize ?? 1) > 1
+            _ = try cfg.trainer.resolvedDevice(distributed: workers)
             if launch.launches {
                 try WorkerLauncher.run(try launch.workers(),
                                        arguments: WorkerLauncher.workerArguments(CommandLine.arguments))

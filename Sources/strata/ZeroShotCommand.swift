@@ -69,7 +69,7 @@ struct ZeroShotCommand: ParsableCommand {
     var activation = "quickgelu"
     @Option(name: .customLong("batch-size"), help: "Images per forward call.") var batchSize = 32
     @Option(help: "Intra-op threads (default: STRATA_THREADS or the number of cores).") var threads: Int?
-    @Option(help: "Device: cpu or cuda.") var device = "cpu"
+    @Option(help: DeviceOption.deviceHelp) var device = "cpu"
     @Flag(name: .customLong("no-progress"), help: "Do not print progress.") var noProgress = false
     @Option(name: .customLong("bench-images"), help: .hidden) var benchImages: Int?
 
@@ -92,14 +92,7 @@ struct ZeroShotCommand: ParsableCommand {
             throw ValidationError("--dataset and --split apply to --chips folders only")
         }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be ≥ 1") }
-        let dev: Device = switch device.lowercased() {
-        case "cpu": .cpu
-        case "cuda", "gpu", "cuda:0": .cuda(0)
-        default: throw ValidationError("--device must be cpu or cuda, got \(device)")
-        }
-        if case .cuda = dev, !Runtime.cudaAvailable {
-            throw ValidationError("--device cuda: this libtorch has no CUDA or no GPU is visible; use --device cpu")
-        }
+        let dev = try DeviceOption.parse(device)
         let act: CLIPActivation = switch activation.lowercased() {
         case "quickgelu", "quick-gelu": .quickGELU
         case "gelu": .gelu

@@ -115,7 +115,11 @@ public struct TrainConfig: Sendable {
         public var epochs = 10
         public var seed: UInt64 = 0
         public var deterministic = false
+        /// `trainer.precision`: 32 (fp32), bf16 or 16 (fp16) — see `TrainerOptions.Precision`.
         public var precision = "fp32"
+        /// `trainer.device`: cpu, cuda, cuda:N or auto (`--device` overrides it); checked for a GPU when the run
+        /// starts, not when the config is read.
+        public var device = "cpu"
         public var gradClipNorm: Double?
         public var gradClipValue: Double?
         public var monitor = "val_loss"
@@ -384,7 +388,12 @@ public struct TrainConfig: Sendable {
         trainer.epochs = try t.int("epochs", default: 10, min: 1)!
         trainer.seed = UInt64(try t.int("seed", default: 0, min: 0)!)
         trainer.deterministic = try t.bool("deterministic", default: false)!
-        trainer.precision = try t.string("precision", default: "fp32", allowed: ["fp32", "bf16"])!
+        let precision = try t.string("precision", default: "fp32", allowed: TrainerOptions.Precision.names)!
+        trainer.precision = TrainerOptions.Precision(name: precision)!.rawValue
+        trainer.device = try t.string("device", default: "cpu")!
+        do { _ = try Device.request(trainer.device, option: "trainer.device") } catch {
+            throw ConfigError("\(error)")
+        }
         trainer.gradClipNorm = try t.double("grad_clip_norm", min: 0)
         trainer.gradClipValue = try t.double("grad_clip_value", min: 0)
         trainer.monitor = try t.string("monitor", default: "val_loss")!

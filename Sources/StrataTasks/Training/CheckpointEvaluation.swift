@@ -15,7 +15,12 @@ public enum CheckpointEvaluation {
         public var config: TrainConfig
     }
 
-    public static func run(checkpoint path: String, split: DatasetSplit, overrides: [String]) throws -> Output {
+    /// `device` and `precision` (`--device`, `--precision`): where the model runs and its autocast in inference.
+    public static func run(checkpoint path: String, split: DatasetSplit, overrides: [String], device: Device = .cpu,
+                           precision: TrainerOptions.Precision = .fp32) throws -> Output {
+        var run = TrainerOptions()
+        run.device = device
+        run.precision = precision
         let trained = try TrainedModel.load(path)
         guard let configText = trained.config, trained.checkpoint != nil else {
             throw TrainingError("\(path) has no training config (was it written by `strata train`?)")
@@ -24,12 +29,14 @@ public enum CheckpointEvaluation {
         var tree = try ConfigTree(yaml: configText, source: "config stored in \(path)")
         try tree.apply(overrides: overrides)
         let c = try TrainConfig(tree, datasets: Datasets.known.map(\.name) + ["raster"] + ChangeDatasets.names + ChangeDatasets.semanticNames, models: ModelRegistry.names)
-        if card.task == .change { return try change(trained, config: c, split: split) }
+        if card.task == .change { return try change(trained, config: c, split: split, run: run) }
         guard !card.task.isDense else {
             throw TrainingError("\(card.task.rawValue) checkpoints are evaluated on maps: run `strata predict`, then `strata evaluate --map … --labels … --attribute …`")
         }
         Runtime.configure(threads: c.trainer.threads)
-        if card.task == .embedding { return try embedding(trained, card: card, config: c, split: split, path: path) }
+        if card.task == .embedding {
+            return try embedding(trained, card: card, config: c, split: split, path: path, run: run)
+        }
         let ds: any ChipDataset = c.classifiesChangedChips
             ? try ClassificationExperiment.changedChips(c, split: split)
             : try Datasets.open(c.data.dataset, root: c.data.root,
@@ -42,7 +49,7 @@ public enum CheckpointEvaluation {
         let model = try trained.module()
         let source = ChipLoaderSource(try DataLoader(ds, batchSize: c.data.batchSize, workers: c.data.workers,
                                                      batchTransform: try InputPipeline(card: card).batchTransform))
-        var o = TrainerOptions()
+        var o = run
         o.progress = false
         o.channelsLast = c.trainer.channelsLast
         o.lczMetrics = card.extra[ModelCard.metricsKey] == "lcz"
@@ -54,7 +61,8 @@ public enum CheckpointEvaluation {
 
     /// `task: change` checkpoints: the split's whole pairs (OSCD by city: `data.val_cities` for val/test,
     /// `data.train_cities` for train), padded to multiples of 32 with the padding ignored, as in training.
-    static func change(_ trained: TrainedModel, config c: TrainConfig, split: DatasetSplit) throws -> Output {
+    static func change(_ trained: TrainedModel, config c: TrainConfig, split: DatasetSplit,
+                       run: TrainerOptions) throws -> Output {
         let card = trained.card
         Runtime.configure(threads: c.trainer.threads)
         let cities = split == .train ? c.data.trainCities : c.data.valCities
@@ -69,7 +77,7 @@ public enum CheckpointEvaluation {
         let source = ChipLoaderSource(try DataLoader(chips, batchSize: shapes.count == 1 ? c.data.batchSize : 1,
                                                      workers: c.data.workers,
                                                      batchTransform: try InputPipeline(card: card).batchTransform))
-        var o = TrainerOptions()
+        var o = run
         o.progress = false
         o.channelsLast = c.trainer.channelsLast
         if o.channelsLast { try model.toMemoryFormat(.channelsLast) }
@@ -90,7 +98,8 @@ public enum CheckpointEvaluation {
     /// multiples of 32 with the padding ignored. Only models whose preprocessing is known
     /// (`publishedNormalization`) can be evaluated this way; Strata's own runs are evaluated from their checkpoints.
     public static func changeWeights(_ weights: String, model name: String, dataset: String, root: String,
-                                     split: DatasetSplit, batchSize: Int = 4, threads: Int? = nil) throws
+                                     split: DatasetSplit, batchSize: Int = 4, threads: Int? = nil,
+                                     device: Device = .cpu, precision: TrainerOptions.Precision = .fp32) throws
         -> (result: EvaluationResult, classNames: [String], samples: Int) {
         guard let normalization = publishedNormalization(name) else {
             throw TrainingError("--weights: the preprocessing of published \(name) weights is not known to Strata "
@@ -111,6 +120,8 @@ public enum CheckpointEvaluation {
                                                      batchTransform: try InputPipeline(card: card).batchTransform))
         var o = TrainerOptions()
         o.progress = false
+        o.device = device
+        o.precision = precision
         let evaluator = try Evaluator(model: model, kind: .change, numClasses: 2,
                                       loss: LossOptions(ignoreIndex: ChangeSample.ignoreIndex), options: o)
         return (try evaluator.evaluate(source), card.classNames, ds.count)
@@ -118,7 +129,7 @@ public enum CheckpointEvaluation {
 
     /// SenCLIP checkpoints: the split of the pair folder, preprocessed as in training (`SenCLIPPairs`).
     static func embedding(_ trained: TrainedModel, card: ModelCard, config c: TrainConfig, split: DatasetSplit,
-                          path: String) throws -> Output {
+                          path: String, run: TrainerOptions) throws -> Output {
         let pairs = try SenCLIPPairs(root: c.data.root, split: split, bands: card.sourceBands,
                                      chipsRoot: c.senclip.chipsRoot, crop: c.senclip.crop,
                                      imageSize: card.inputSize?.first ?? 224)
@@ -127,7 +138,7 @@ public enum CheckpointEvaluation {
         let source = SenCLIPPairSource(try DataLoader(pairs, batchSize: c.data.batchSize, workers: c.data.workers,
                                                       batchTransform: try InputPipeline(card: card).batchTransform),
                                        pairs: pairs)
-        var o = TrainerOptions()
+        var o = run
         o.progress = false
         let evaluator = try Evaluator(model: model, kind: card.task, numClasses: card.numClasses, options: o)
         return Output(result: try evaluator.evaluate(source), classNames: [], samples: pairs.count, config: c)

@@ -25,7 +25,7 @@ public struct EmbeddingAgreement {
         cosineSum += try sim.diagonal().sum().item()
         let n = s.shape[0]
         let best = try sim.argmax(dim: 1)
-        hits += try (best .== Tensor.arange(n, .init(dtype: .int64))).sum().itemInt()
+        hits += try (best .== Tensor.arange(n, .init(dtype: .int64, device: best.device))).sum().itemInt()
         count += n
     }
 

@@ -13,7 +13,10 @@ public struct Evaluator {
 
     public init(model: Module, kind: TaskKind, numClasses: Int, loss: LossOptions = .init(),
                 options: TrainerOptions = .init()) throws {
-        try self.init(model: model, kind: kind, numClasses: numClasses, taskLoss: TaskLoss(kind: kind, options: loss, model: model),
+        try options.device.checkAvailable()
+        if options.device != .cpu { try model.to(options.device) }
+        try self.init(model: model, kind: kind, numClasses: numClasses,
+                      taskLoss: TaskLoss(kind: kind, options: loss, model: model, device: options.device),
                       options: options)
     }
 
@@ -26,7 +29,10 @@ public struct Evaluator {
     }
 
     /// Loss and metrics of the model on `source` (eval mode, no gradients; the model is left in training mode).
-    public func evaluate(_ source: BatchSource, label: String = "evaluate") throws -> EvaluationResult {
+    /// On a GPU the batches come through `DeviceBatches`; metrics accumulate from the device tensors (each batch's
+    /// confusion counts are computed on the device, only the counts come back).
+    public func evaluate(_ hostSource: BatchSource, label: String = "evaluate") throws -> EvaluationResult {
+        let source = DeviceBatches.wrap(hostSource, device: options.device)
         model.eval()
         defer { model.train() }
         var acc = try MetricAccumulator(kind: kind, numClasses: numClasses,
@@ -39,7 +45,7 @@ public struct Evaluator {
             try source.forEachBatch(epoch: 0) { batch in
                 let input = try prepare(batch.input)
                 let target = try batch.target.to(options.device)
-                let out = try Torch.autocast(options.device, dtype: .bfloat16, enabled: options.precision == .bf16) {
+                let out = try Torch.autocast(options.device, options.precision) {
                     try outputs(batch, input: input)
                 }
                 let weight = try lossWeight(target, batch.count)

@@ -89,6 +89,7 @@ public final class Experiment {
                                                    try InputPipeline(card: card))
         var o = c.trainer.options(progress: progress, channelsLast: c.trainer.channelsLast && data.imageInputs)
         o.lczMetrics = card.extra[ModelCard.metricsKey] == "lcz"
+        o.device = try c.trainer.resolvedDevice(distributed: distributed != nil)
         var lossOptions = task.lossOptions(c)
         lossOptions.modelLoss = try task.modelLoss(model, config: c)
         let opt = try OptimizerFactory.optimizer(c.trainer.optimizer, parameters: model.parameters())
@@ -178,7 +179,7 @@ public final class Experiment {
         defer { model.train() }
         let preview: (TrainingBatch) throws -> Void = { b in
             guard out.count < limit else { throw Enough() }
-            let logits = try self.model(b.input.contiguous())
+            let logits = try self.model(b.input.to(self.trainer.options.device).contiguous()).to(.cpu)
             for i in 0..<min(b.count, limit - out.count) {
                 let title = "validation pair \(out.count + 1)"
                 out.append(("Change map, \(title): before, after, reference, predicted (white = change)",

@@ -61,13 +61,14 @@ public struct TaskLoss {
     let weight: Tensor?
     let contrastive: (any ContrastiveModel)?
 
-    public init(kind: TaskKind, options: LossOptions = .init(), model: Module? = nil) throws {
+    /// `device`: where the class weights live (the logits' device).
+    public init(kind: TaskKind, options: LossOptions = .init(), model: Module? = nil, device: Device = .cpu) throws {
         guard [.classification, .multilabel, .segmentation, .change, .semanticChange, .embedding].contains(kind) else {
             throw TrainingError("no loss is defined for the \(kind.rawValue) task yet")
         }
         self.kind = kind
         self.options = options
-        weight = try options.classWeights.map { try Tensor($0.map(Float.init)) }
+        weight = try options.classWeights.map { try Tensor($0.map(Float.init)).to(device) }
         contrastive = model as? any ContrastiveModel
         if kind == .embedding && contrastive == nil {
             throw TrainingError("the embedding task trains models with a contrastive objective (SenCLIP); "

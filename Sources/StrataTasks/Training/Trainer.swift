@@ -20,8 +20,13 @@ public struct EvaluationResult {
 
 /// Fits a model: epochs of optimizer steps over a `BatchSource`, validation, metric logs (CSV + JSONL),
 /// checkpoints (`last.ckpt` every epoch, `best.ckpt` on improvement; both atomic), exact resume, early stopping,
-/// LR schedules, gradient clipping, optional bf16 autocast, a progress bar with chips/s and ETA, and a clear stop
-/// on a NaN/Inf loss that keeps the last good checkpoint.
+/// LR schedules, gradient clipping, bf16/fp16 autocast (fp16 with a `GradScaler`), a progress bar with chips/s and
+/// ETA, and a clear stop on a NaN/Inf loss that keeps the last good checkpoint.
+///
+/// On a GPU (`options.device`) the model — hence the optimizer state, created lazily next to each parameter or
+/// restored there on resume — and the loss's class weights are moved once, at construction; batches arrive through
+/// `DeviceBatches` (pinned host memory, non-blocking copies one batch ahead); checkpoints are written from CPU
+/// copies, so a GPU run's checkpoint loads on a CPU-only machine.
 public final class Trainer {
     public let model: Module
     public let kind: TaskKind
@@ -32,6 +37,8 @@ public final class Trainer {
     public let scheduler: (any LRScheduler)?
     public let options: TrainerOptions
     public let loss: TaskLoss
+    /// Loss scaling for fp16 training (nil for fp32 and bf16).
+    public let scaler: GradScaler?
     /// Validation and evaluation (shares the model, loss and options).
     public let evaluator: Evaluator
     public let runDirectory: URL
@@ -68,7 +75,10 @@ public final class Trainer {
         self.optimizer = optimizer
         self.scheduler = scheduler
         self.options = options
-        self.loss = try TaskLoss(kind: kind, options: loss, model: model)
+        try options.device.checkAvailable()
+        if options.device != .cpu { try model.to(options.device) }
+        self.loss = try TaskLoss(kind: kind, options: loss, model: model, device: options.device)
+        scaler = options.precision == .fp16 ? try GradScaler(device: options.device) : nil
         evaluator = try Evaluator(model: model, kind: kind, numClasses: numClasses, taskLoss: self.loss,
                                   options: options)
         self.runDirectory = runDirectory
@@ -100,6 +110,10 @@ public final class Trainer {
         bestValue = ck.metadata["trainer.best_value"].flatMap(Double.init)
         bestEpoch = ck.metadata["trainer.best_epoch"].flatMap(Int.init)
         badEpochs = ck.metadata["trainer.bad_epochs"].flatMap(Int.init) ?? 0
+        if let scaler, let scale = ck.metadata["trainer.grad_scale"].flatMap(Double.init) {
+            try scaler.load(scale: scale,
+                            growthTracker: ck.metadata["trainer.grad_growth_tracker"].flatMap(Int.init) ?? 0)
+        }
         try log.reload(upTo: ck.epoch)
         return ck.epoch
     }
@@ -142,8 +156,10 @@ public final class Trainer {
                          history: log.rows, stoppedEarly: stoppedEarly)
     }
 
-    func trainEpoch(_ source: BatchSource, epoch: Int) throws -> Double {
+    func trainEpoch(_ hostSource: BatchSource, epoch: Int) throws -> Double {
         model.train()
+        let source = DeviceBatches.wrap(hostSource, device: options.device)
+        let parameters = model.parameters()
         let progress = makeProgress("epoch \(epoch)/\(options.epochs)", total: source.sampleCount)
         var total = 0.0, seen = 0
         try source.forEachBatch(epoch: epoch) { batch in
@@ -153,7 +169,7 @@ public final class Trainer {
             let weight = try lossWeight(target, batch.count)
             // Data parallel: every rank must step together, so a batch without labels contributes zero gradients.
             if weight == 0 && dataParallel == nil { progress?.advance(Double(batch.count)); return }
-            let lossValue = try Torch.autocast(options.device, dtype: .bfloat16, enabled: options.precision == .bf16) {
+            let lossValue = try Torch.autocast(options.device, options.precision) {
                 let output = try evaluator.outputs(batch, input: input)
                 return weight == 0 ? try output.prediction.sum() * 0.0 : try evaluator.trainingLoss(output, target)
             }
@@ -164,11 +180,20 @@ public final class Trainer {
                 throw TrainingError("training loss became \(value) at epoch \(epoch), step \(globalStep + 1); stopped (\(kept)). Lower the learning rate (trainer.optimizer.lr), enable gradient clipping (trainer.grad_clip_norm), or check the input normalisation")
             }
             try optimizer.zeroGrad()
-            try lossValue.backward()
-            try dataParallel?.averageGradients(model.parameters())
-            if let v = options.gradClipValue { try GradClip.clipGradValue(model.parameters(), clipValue: v) }
-            if let n = options.gradClipNorm { _ = try GradClip.clipGradNorm(model.parameters(), maxNorm: n) }
-            try optimizer.step()
+            try (scaler?.scale(lossValue) ?? lossValue).backward()
+            try dataParallel?.averageGradients(parameters)
+            // Clipping acts on the true gradients: unscale first (the scaler then does not unscale again).
+            if let scaler, options.gradClipValue != nil || options.gradClipNorm != nil {
+                try scaler.unscale(parameters)
+            }
+            if let v = options.gradClipValue { try GradClip.clipGradValue(parameters, clipValue: v) }
+            if let n = options.gradClipNorm { _ = try GradClip.clipGradNorm(parameters, maxNorm: n) }
+            if let scaler {
+                try scaler.step(optimizer, parameters: parameters)  // skipped when a gradient overflowed
+                try scaler.update()
+            } else {
+                try optimizer.step()
+            }
             globalStep += 1
             TestHooks.afterOptimizerStep(globalStep)
             total += value * Double(weight)
@@ -232,6 +257,11 @@ public final class Trainer {
         meta["trainer.best_value"] = bestValue.map { String($0) }
         meta["trainer.best_epoch"] = bestEpoch.map(String.init)
         meta["trainer.bad_epochs"] = String(badEpochs)
+        if let scaler {
+            let st = try scaler.state()
+            meta["trainer.grad_scale"] = String(st.scale)
+            meta["trainer.grad_growth_tracker"] = String(st.growthTracker)
+        }
         meta["task"] = kind.rawValue
         meta["classes"] = classNames.joined(separator: "\n")
         try Checkpoint(model: model, optimizer: optimizer, scheduler: scheduler, epoch: epoch, step: globalStep,
