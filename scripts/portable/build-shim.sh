@@ -6,9 +6,11 @@
 # version, with CUDA) leaves the executable unchanged.
 #   libtorch: TORCH_DIR=<dir with include/ and lib/> if set, else the installed PyTorch
 #             (`$PYTHON -c 'import torch; print(torch.__path__[0])'`, PYTHON defaults to python3).
-#   compiler: CXX (default: c++, g++ or clang++, the first found); C++17.
+#   compiler: CXX (default: c++, g++ or clang++, the first found), standard CXX_STD (default c++20: libtorch 2.15's
+#             ATen refuses C++17; older libtorch also builds with it).
 # Links libtorch_cuda/libc10_cuda too when that libtorch has them (with --no-as-needed: loading them registers the
-# CUDA kernels), and records libtorch's lib/ as the shim's RPATH, so nothing needs LD_LIBRARY_PATH.
+# CUDA kernels), and records libtorch's lib/ as the shim's RPATH, so nothing needs LD_LIBRARY_PATH. Linked with
+# -z defs: a shim function this libtorch lacks is an error here, not when the benchmark starts.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 OUT=${OUT:-$HERE/lib}
@@ -32,8 +34,9 @@ for l in torch torch_cpu c10 torch_cuda c10_cuda; do
   [ -e "$TORCH_DIR/lib/lib$l.so" ] && libs+=("-l$l")
 done
 mkdir -p "$OUT"
-echo "build-shim.sh: $CXX (C++17), libtorch $TORCH_DIR, ${libs[*]}, _GLIBCXX_USE_CXX11_ABI=$ABI" >&2
-"$CXX" -std=c++17 -O2 -fPIC -shared -D_GLIBCXX_USE_CXX11_ABI="$ABI" -Wno-deprecated-declarations \
+CXX_STD=${CXX_STD:-c++20}
+echo "build-shim.sh: $CXX ($CXX_STD), libtorch $TORCH_DIR, ${libs[*]}, _GLIBCXX_USE_CXX11_ABI=$ABI" >&2
+"$CXX" -std="$CXX_STD" -O2 -fPIC -shared -D_GLIBCXX_USE_CXX11_ABI="$ABI" -Wno-deprecated-declarations \
   -I"$HERE/shim/include" -I"$TORCH_DIR/include" -I"$TORCH_DIR/include/torch/csrc/api/include" \
   "$HERE"/shim/src/*.cpp -o "$OUT/libctorch.so.tmp" -Wl,-soname,libctorch.so -Wl,-z,defs \
   -L"$TORCH_DIR/lib" -Wl,--no-as-needed "${libs[@]}" -Wl,--as-needed -Wl,-rpath,"$TORCH_DIR/lib" -ldl -lpthread
