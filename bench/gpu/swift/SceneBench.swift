@@ -30,9 +30,9 @@ enum SceneBench {
         Runtime.manualSeed(s.seed)
         let scene = try Tensor.randn([bands, side, side])
         let model = try UNet(encoder: ResNet.Depth(rawValue: Int(encoderName)!)!, inChannels: bands, numClasses: classes)
-            .to(s.device).eval()
+        if let path = o.path("save-weights") { try TorchPickle.save(model.stateDict(), to: path) }  // CPU, NCHW
+        try model.to(s.device).eval()
         if s.channelsLast { try model.toMemoryFormat(.channelsLast) }
-        if let path = o.path("save-weights") { try TorchPickle.save(model.stateDict(), to: path) }
 
         let xs = TileAxis.positions(length: side, chip: chip, stride: chip - overlap)
         let ys = TileAxis.positions(length: side, chip: chip, stride: chip - overlap)

@@ -22,6 +22,6 @@ do {
         exit(2)
     }
 } catch {
-    FileHandle.standardError.write(Data("strata-gpu-bench \(command): \(error)\n".utf8))
+    FileHandle.standardError.write(Data("strata-gpu-bench: \(error)\n".utf8))
     exit(1)
 }
