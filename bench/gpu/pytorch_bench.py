@@ -267,7 +267,8 @@ def predict(a, device):
         missing, unexpected = model.load_state_dict(sd, strict=False)
         missing = [k for k in missing if not k.endswith("num_batches_tracked")]
         if missing or unexpected:
-            sys.exit(f"predict: {a.load_weights} does not fit the model: missing {missing[:5]}, unexpected {unexpected[:5]}")
+            sys.exit(f"predict: {a.load_weights} does not fit the model: "
+                     f"missing {missing[:5]}, unexpected {unexpected[:5]}")
     model = model.to(device).eval()
     if a.channels_last:
         model = model.to(memory_format=torch.channels_last)
@@ -298,7 +299,8 @@ def predict(a, device):
         cmap = acc.argmax(dim=1).to("cpu", torch.uint8).contiguous()
         seconds = time.perf_counter() - t0
     print(f"model: unet-resnet{a.encoder}\ndevice: {device}\nscene: {a.scene}x{a.scene}x{a.bands}\nchip: {a.chip}")
-    print(f"overlap: {a.overlap}\nbatch: {a.batch}\nchips: {len(tiles)}\namp: {a.amp}\nchannels-last: {a.channels_last}")
+    print(f"overlap: {a.overlap}\nbatch: {a.batch}\nchips: {len(tiles)}\namp: {a.amp}")
+    print(f"channels-last: {a.channels_last}")
     print(f"predict-seconds: {seconds:.4f}")
     print(f"predict-mp-per-s: {a.scene * a.scene / 1e6 / seconds:.4f}")
     if a.compare_map:

@@ -6,7 +6,7 @@
 # version, with CUDA) leaves the executable unchanged.
 #   libtorch: TORCH_DIR=<dir with include/ and lib/> if set, else the installed PyTorch
 #             (`$PYTHON -c 'import torch; print(torch.__path__[0])'`, PYTHON defaults to python3).
-#   compiler: CXX (default: c++, g++ or clang++, the first found), standard CXX_STD (default c++20: libtorch 2.15's
+#   compiler: CXX (default: c++, g++ or clang++, the first found), JOBS at once (default nproc), standard CXX_STD (default c++20: libtorch 2.15's
 #             ATen refuses C++17; older libtorch also builds with it).
 # Links libtorch_cuda/libc10_cuda too when that libtorch has them (with --no-as-needed: loading them registers the
 # CUDA kernels), and records libtorch's lib/ as the shim's RPATH, so nothing needs LD_LIBRARY_PATH. Linked with
@@ -35,10 +35,21 @@ for l in torch torch_cpu c10 torch_cuda c10_cuda; do
 done
 mkdir -p "$OUT"
 CXX_STD=${CXX_STD:-c++20}
-echo "build-shim.sh: $CXX ($CXX_STD), libtorch $TORCH_DIR, ${libs[*]}, _GLIBCXX_USE_CXX11_ABI=$ABI" >&2
-"$CXX" -std="$CXX_STD" -O2 -fPIC -shared -D_GLIBCXX_USE_CXX11_ABI="$ABI" -Wno-deprecated-declarations \
-  -I"$HERE/shim/include" -I"$TORCH_DIR/include" -I"$TORCH_DIR/include/torch/csrc/api/include" \
-  "$HERE"/shim/src/*.cpp -o "$OUT/libctorch.so.tmp" -Wl,-soname,libctorch.so -Wl,-z,defs \
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 4)}
+echo "build-shim.sh: $CXX ($CXX_STD), libtorch $TORCH_DIR, ${libs[*]}, _GLIBCXX_USE_CXX11_ABI=$ABI, $JOBS jobs" >&2
+OBJ=$(mktemp -d)
+trap 'rm -rf "$OBJ"' EXIT
+flags=(-std="$CXX_STD" -O2 -fPIC -D_GLIBCXX_USE_CXX11_ABI="$ABI" -Wno-deprecated-declarations -I"$HERE/shim/include"
+       -I"$TORCH_DIR/include" -I"$TORCH_DIR/include/torch/csrc/api/include")
+for f in "$HERE"/shim/src/*.cpp; do  # one compiler per file, JOBS at a time (a libtorch translation unit is slow)
+  while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
+  "$CXX" "${flags[@]}" -c "$f" -o "$OBJ/$(basename "$f" .cpp).o" &
+done
+wait
+for f in "$HERE"/shim/src/*.cpp; do  # the compiler leaves no object behind when it fails
+  [ -s "$OBJ/$(basename "$f" .cpp).o" ] || { echo "build-shim.sh: $(basename "$f") did not compile (errors above)" >&2; exit 1; }
+done
+"$CXX" -shared "$OBJ"/*.o -o "$OUT/libctorch.so.tmp" -Wl,-soname,libctorch.so -Wl,-z,defs \
   -L"$TORCH_DIR/lib" -Wl,--no-as-needed "${libs[@]}" -Wl,--as-needed -Wl,-rpath,"$TORCH_DIR/lib" -ldl -lpthread
 mv "$OUT/libctorch.so.tmp" "$OUT/libctorch.so"
 echo "build-shim.sh: wrote $OUT/libctorch.so" >&2

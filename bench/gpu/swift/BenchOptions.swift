@@ -11,14 +11,17 @@ struct BenchOptions {
         self.command = command
         var it = args.makeIterator()
         while let a = it.next() {
-            guard a.hasPrefix("--") else { throw BenchError("\(command): unexpected argument '\(a)'; options are --name value") }
+            guard a.hasPrefix("--") else {
+                throw BenchError("\(command): unexpected argument '\(a)'; options are --name value")
+            }
             var key = String(a.dropFirst(2)), value: String?
             if let eq = key.firstIndex(of: "=") {
                 value = String(key[key.index(after: eq)...])
                 key = String(key[..<eq])
             }
             guard known.contains(key) else {
-                throw BenchError("\(command): unknown option --\(key); known: \(known.sorted().map { "--\($0)" }.joined(separator: " "))")
+                let list = known.sorted().map { "--\($0)" }.joined(separator: " ")
+                throw BenchError("\(command): unknown option --\(key); known: \(list)")
             }
             guard values[key] == nil else { throw BenchError("\(command): --\(key) given twice") }
             guard let v = value ?? it.next() else { throw BenchError("\(command): --\(key) needs a value") }
@@ -30,7 +33,9 @@ struct BenchOptions {
 
     func int(_ k: String, _ d: Int, min: Int = 1) throws -> Int {
         guard let s = values[k] else { return d }
-        guard let v = Int(s), v >= min else { throw BenchError("\(command): --\(k) must be an integer ≥ \(min), got '\(s)'") }
+        guard let v = Int(s), v >= min else {
+            throw BenchError("\(command): --\(k) must be an integer ≥ \(min), got '\(s)'")
+        }
         return v
     }
 
@@ -57,7 +62,8 @@ struct BenchOptions {
     func common() throws -> CommonSettings {
         let device = try Device.parse(string("device", "cpu"))
         let amp = try string("amp", "none", oneOf: ["none", "bf16", "fp16"])
-        return CommonSettings(device: device, threads: try int("threads", 0, min: 0), seed: UInt64(try int("seed", 0, min: 0)),
+        return CommonSettings(device: device, threads: try int("threads", 0, min: 0),
+                              seed: UInt64(try int("seed", 0, min: 0)),
                               amp: amp == "bf16" ? .bfloat16 : amp == "fp16" ? .float16 : nil, ampName: amp,
                               channelsLast: try bool("channels-last", true))
     }

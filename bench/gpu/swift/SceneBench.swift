@@ -23,13 +23,16 @@ enum SceneBench {
         let chip = try o.int("chip", 512), overlap = try o.int("overlap", 64, min: 0), batch = try o.int("batch", 16)
         let encoderName = try o.string("encoder", "50", oneOf: ["18", "34", "50"])
         guard chip % 32 == 0 else { throw BenchError("predict: --chip must be a multiple of 32 (UNet), got \(chip)") }
-        guard overlap < chip else { throw BenchError("predict: --overlap \(overlap) must be smaller than --chip \(chip)") }
+        guard overlap < chip else {
+            throw BenchError("predict: --overlap \(overlap) must be smaller than --chip \(chip)")
+        }
         guard side >= chip else { throw BenchError("predict: --scene \(side) must be at least --chip \(chip)") }
 
         // The scene is drawn first after seeding (the PyTorch side draws the same numbers), then the model.
         Runtime.manualSeed(s.seed)
         let scene = try Tensor.randn([bands, side, side])
-        let model = try UNet(encoder: ResNet.Depth(rawValue: Int(encoderName)!)!, inChannels: bands, numClasses: classes)
+        let depth = ResNet.Depth(rawValue: Int(encoderName)!)!
+        let model = try UNet(encoder: depth, inChannels: bands, numClasses: classes)
         if let path = o.path("save-weights") { try TorchPickle.save(model.stateDict(), to: path) }  // CPU, NCHW
         try model.to(s.device).eval()
         if s.channelsLast { try model.toMemoryFormat(.channelsLast) }
@@ -43,7 +46,9 @@ enum SceneBench {
             let wx = try w.wx.map { try Tensor($0, shape: [1, 1, 1, chip]).to(s.device) }
             let wy = try w.wy.map { try Tensor($0, shape: [1, 1, chip, 1]).to(s.device) }
             func forward(_ part: ArraySlice<(Int, Int)>) throws -> Tensor {
-                let chips = try part.map { try scene.narrow(dim: 1, start: ys[$0.0], length: chip).narrow(dim: 2, start: xs[$0.1], length: chip) }
+                let chips = try part.map { (r, c) in
+                    try scene.narrow(dim: 1, start: ys[r], length: chip).narrow(dim: 2, start: xs[c], length: chip)
+                }
                 var x = try Tensor.stack(chips).to(s.device)
                 if s.channelsLast { x = try x.contiguous(.channelsLast) }
                 return try s.autocast { try model(x) }.to(.float32)
@@ -57,7 +62,8 @@ enum SceneBench {
                 let logits = try forward(part)
                 for (i, (r, c)) in part.enumerated() {
                     let weighted = try logits.narrow(dim: 0, start: i, length: 1) * wy[r] * wx[c]
-                    try acc.narrow(dim: 2, start: ys[r], length: chip).narrow(dim: 3, start: xs[c], length: chip).add_(weighted)
+                    let target = try acc.narrow(dim: 2, start: ys[r], length: chip).narrow(dim: 3, start: xs[c], length: chip)
+                    try target.add_(weighted)
                 }
             }
             let map = try acc.argmax(dim: 1).to(.cpu, dtype: .uint8).contiguous()

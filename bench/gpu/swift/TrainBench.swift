@@ -15,7 +15,8 @@ enum TrainBench {
         let s = try o.common()
         s.apply()
         let batch = try o.int("batch", 32), size = try o.int("size", 224), bands = try o.int("bands", 3)
-        let classes = try o.int("classes", 1000), steps = try o.int("steps", 20), warmup = try o.int("warmup", 5, min: 0)
+        let classes = try o.int("classes", 1000), steps = try o.int("steps", 20)
+        let warmup = try o.int("warmup", 5, min: 0)
         let optimizer = try o.string("optimizer", "sgd", oneOf: ["sgd", "adamw"])
         let depthName = try o.string("depth", "50", oneOf: ["18", "34", "50"])
         let depth = ResNet.Depth(rawValue: Int(depthName)!)!
@@ -60,7 +61,9 @@ enum TrainBench {
         let lastLoss: Double = try last.item()  // waits for the last step
         try s.synchronize()
         let seconds = now() - t0
-        guard lastLoss.isFinite else { throw BenchError("train: the loss is not finite (\(lastLoss)) after \(warmup + steps) steps") }
+        guard lastLoss.isFinite else {
+            throw BenchError("train: the loss is not finite (\(lastLoss)) after \(warmup + steps) steps")
+        }
         print("model: resnet\(depthName)")
         print("device: \(s.deviceName)")
         print("batch: \(batch)")
