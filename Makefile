@@ -42,3 +42,12 @@ SECONDS ?= 60
 .PHONY: fuzz
 fuzz: setup
 	Fuzz/run $(SECONDS) $(HARNESS)
+
+# Portable GPU benchmark (bench/gpu): `make portable` packs dist/strata-portable.tar.gz (static Swift runtime, CTorch
+# shim as source + build-shim.sh) for a machine with PyTorch but no Swift; `make portable-check` builds it, rebuilds the
+# shim against .deps/pyenv's torch and runs it next to PyTorch on the CPU (minutes on a first build; not in `make test`).
+.PHONY: portable portable-check
+portable: setup
+	@scripts/build-portable
+portable-check: setup
+	@scripts/portable-check

@@ -1,3 +1,4 @@
+// Compiled into the portable GPU benchmark too (scripts/build-portable): import nothing above Foundation.
 import Foundation
 
 /// Per-axis blending weights of a tile layout: the 2-D weight of a chip is `wy[row][i] · wx[col][j]`.
