@@ -112,7 +112,11 @@ public final class Trainer {
             return FitResult(epochsRun: startEpoch - 1, bestEpoch: bestEpoch, bestValue: bestValue, history: log.rows,
                              stoppedEarly: false)
         }
-        if let dp = dataParallel { try dp.broadcastState(model) }
+        if let dp = dataParallel {
+            try dp.broadcastState(model)
+            // Gradients all-reduced bucket by bucket while backward runs (waited for by averageGradients).
+            if dp.reducer == nil { try dp.overlapGradients(model.parameters()) }
+        }
         for epoch in startEpoch...options.epochs {
             let t0 = Date()
             loss.options.modelLoss?.epoch = epoch
@@ -122,6 +126,7 @@ public final class Trainer {
                                          "train_seconds": Date().timeIntervalSince(t0)]
             for (k, v) in loss.options.modelLoss?.takeMeans() ?? [:] { row["train_\(k)"] = v }
             if let validation {
+                if let dp = dataParallel { try dp.broadcastBuffers(model) }  // every rank validates rank 0's model
                 let ev = try evaluate(validation, label: "val \(epoch)/\(options.epochs)")
                 row["val_loss"] = ev.loss
                 for (k, v) in ev.metrics { row["val_\(k)"] = v }
