@@ -54,6 +54,8 @@ public final class Trainer {
     var badEpochs = 0
     var startEpoch = 1
     var globalStep = 0
+    /// Seconds of the current epoch in `backward()` and in waiting for the gradient all-reduces afterwards.
+    var epochBackwardSeconds = 0.0, epochGradientWaitSeconds = 0.0
 
     public var lastCheckpointURL: URL { runDirectory.appendingPathComponent("last.ckpt") }
     public var bestCheckpointURL: URL { runDirectory.appendingPathComponent("best.ckpt") }
@@ -125,6 +127,10 @@ public final class Trainer {
                                          "lr": optimizer.learningRate(group: 0),
                                          "train_seconds": Date().timeIntervalSince(t0)]
             for (k, v) in loss.options.modelLoss?.takeMeans() ?? [:] { row["train_\(k)"] = v }
+            if dataParallel != nil {  // this rank's step-time breakdown (the part of all-reduce backward did not hide)
+                row["train_backward_seconds"] = epochBackwardSeconds
+                row["train_allreduce_wait_seconds"] = epochGradientWaitSeconds
+            }
             if let validation {
                 if let dp = dataParallel { try dp.broadcastBuffers(model) }  // every rank validates rank 0's model
                 let ev = try evaluate(validation, label: "val \(epoch)/\(options.epochs)")
@@ -149,6 +155,8 @@ public final class Trainer {
 
     func trainEpoch(_ source: BatchSource, epoch: Int) throws -> Double {
         model.train()
+        epochBackwardSeconds = 0
+        epochGradientWaitSeconds = 0
         let progress = makeProgress("epoch \(epoch)/\(options.epochs)", total: source.sampleCount)
         var total = 0.0, seen = 0
         try source.forEachBatch(epoch: epoch) { batch in
@@ -169,8 +177,12 @@ public final class Trainer {
                 throw TrainingError("training loss became \(value) at epoch \(epoch), step \(globalStep + 1); stopped (\(kept)). Lower the learning rate (trainer.optimizer.lr), enable gradient clipping (trainer.grad_clip_norm), or check the input normalisation")
             }
             try optimizer.zeroGrad()
+            let backwardStart = Date()
             try lossValue.backward()
+            let waitStart = Date()
             try dataParallel?.averageGradients(model.parameters())
+            epochBackwardSeconds += waitStart.timeIntervalSince(backwardStart)
+            epochGradientWaitSeconds += Date().timeIntervalSince(waitStart)
             if let v = options.gradClipValue { try GradClip.clipGradValue(model.parameters(), clipValue: v) }
             if let n = options.gradClipNorm { _ = try GradClip.clipGradNorm(model.parameters(), maxNorm: n) }
             try optimizer.step()
