@@ -49,7 +49,7 @@ import Testing
         let f = try SafeTensors.load(Self.path)
         let initial = NNFixtures.scoped(f, "init")
         let final = NNFixtures.scoped(f, "final")
-        let rank1 = NNFixtures.scoped(f, "rank1")
+        let rank1 = NNFixtures.scoped(f, "final_rank1")
         #expect(!final.isEmpty && rank1.count == 6)
         let replicas = DataParallelTests.Box([try Self.model(), try Self.model()])
         try replicas.value[0].load(stateDict: initial)  // rank 1 keeps its own init: the broadcast must replace it
