@@ -4,7 +4,8 @@ import Testing
 @testable import StrataTensor
 
 /// Local (not synchronised) BatchNorm under data parallel: each rank normalises its own half-batch, so two ranks
-/// differ from one process on the doubled batch by design (`DataParallelTests.localBatchNormDiffersFromTheDoubledBatch`).
+/// differ from one process on the doubled batch by design
+/// (`DataParallelTests.localBatchNormDiffersFromTheDoubledBatch`).
 /// The reference is PyTorch `DistributedDataParallel` on the same weights and per-rank batches
 /// (scripts/fixtures/ddp_local_bn.py: 2 processes over gloo, SGD with momentum, 6 steps).
 @Suite(.serialized) struct LocalBatchNormDDPTests {
