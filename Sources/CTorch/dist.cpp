@@ -12,6 +12,7 @@
 //     destructor.
 #include "ctorch_internal.h"
 #include "ctorch_dist.h"
+#include "dist_internal.h"
 
 #include <dlfcn.h>
 
@@ -20,7 +21,6 @@
 #include <string>
 #include <vector>
 
-#include <torch/csrc/distributed/c10d/Backend.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 namespace gloo::transport {
@@ -91,30 +91,6 @@ bool is_loopback(const std::string &host) {
 }
 
 }  // namespace
-
-struct ct_dist_s {
-  c10::intrusive_ptr<c10d::Store> store;
-  c10::intrusive_ptr<c10d::Backend> pg;
-  int rank = 0;
-  int size = 1;
-  milliseconds timeout{0};
-
-  std::string where(const char *op) const {
-    return "rank " + std::to_string(rank) + " of " + std::to_string(size) + ": " + op + " failed: ";
-  }
-  // Runs a collective and waits for it; failures name this rank and the operation.
-  template <class F>
-  void run(const char *op, F &&f) {
-    try {
-      c10::intrusive_ptr<c10d::Work> work = f();
-      work->wait();
-    } catch (const c10::Error &e) {
-      throw std::runtime_error(where(op) + e.what_without_backtrace());
-    } catch (const std::exception &e) {
-      throw std::runtime_error(where(op) + e.what());
-    }
-  }
-};
 
 namespace {
 std::vector<at::Tensor> unwrap(const ct_tensor *tensors, int n) {

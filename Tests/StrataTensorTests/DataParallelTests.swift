@@ -84,7 +84,7 @@ import Glibc
         return worst
     }
 
-    func parity(batchNorm: Bool, sync: Bool) throws -> [Double] {
+    func parity(batchNorm: Bool, sync: Bool, overlap: Bool = false) throws -> [Double] {
         Runtime.manualSeed(3)
         let x = try Tensor.randn([Self.steps * Self.half * 2, 6])
         let y = try Tensor.randint(0, 3, [Self.steps * Self.half * 2])
@@ -99,6 +99,7 @@ import Glibc
             let m = replicas.value[r]
             try dp.broadcastState(m)
             if sync { dp.synchronizeBatchNorm(m) }
+            if overlap { try dp.overlapGradients(m.parameters()) }
             try Self.train(m, x: x, y: y, rank: r, world: 2, dp: dp)
         }
         return try replicas.value.map { try Self.maxRelativeDifference($0, reference) }
@@ -112,6 +113,67 @@ import Glibc
     @Test func syncBatchNormMatchesBatchNormOverTheDoubledBatch() throws {
         let d = try parity(batchNorm: true, sync: true)
         #expect(d.allSatisfy { $0 <= Self.tolerance }, "max relative difference per rank: \(d)")
+    }
+
+    /// Buckets all-reduced from autograd hooks during backward (`GradientReducer`) give the same result.
+    @Test func overlappedBucketsMatchOneRankWithTheDoubledBatch() throws {
+        let d = try parity(batchNorm: false, sync: false, overlap: true)
+        #expect(d.allSatisfy { $0 <= Self.tolerance }, "max relative difference per rank: \(d)")
+    }
+
+    /// SyncBatchNorm's own all-reduces (hooks in backward) interleave with the overlapped bucket all-reduces.
+    @Test func overlappedBucketsWithSyncBatchNormMatchTheDoubledBatch() throws {
+        let d = try parity(batchNorm: true, sync: true, overlap: true)
+        #expect(d.allSatisfy { $0 <= Self.tolerance }, "max relative difference per rank: \(d)")
+    }
+
+    /// Several buckets (a 1-float first bucket, 64-byte others), a parameter rank 1 does not use, and one no rank
+    /// uses: no hang, the partly used one averaged with zeros from rank 1, the unused one left without a gradient.
+    @Test func overlappedReducerHandlesBucketsAndUnusedParameters() throws {
+        let port = Self.freePort()
+        let grads = Box([[Double]](repeating: [], count: 2))
+        let unusedHasGrad = Box([true, true])
+        let buckets = Box([Int]())
+        try Self.onThreads(2) { r in
+            let g = try ProcessGroup(masterAddress: "127.0.0.1", masterPort: port, worldSize: 2, rank: r, timeout: 60)
+            let a = try Tensor([1.0, 2.0, 3.0]).to(.float32).setRequiresGrad()
+            let b = try Tensor([Double](repeating: 1, count: 40)).to(.float32).setRequiresGrad()
+            let c = try Tensor([5.0, 6.0]).to(.float32).setRequiresGrad()
+            let never = try Tensor([7.0]).to(.float32).setRequiresGrad()
+            let reducer = try GradientReducer(group: g, parameters: [a, b, never, c], firstBucketBytes: 4,
+                                              bucketBytes: 64)
+            if r == 0 { buckets.value = reducer.bucketSizes }
+            for _ in 0..<2 {  // twice: the state is reset between steps
+                for p in [a, b, c, never] { try p.zeroGrad() }
+                var loss = try (a * Double(r + 1)).sum() + (b * 2.0).sum()
+                if r == 0 { loss = try loss + (c * c).sum() }  // rank 1 never touches c
+                try loss.backward()
+                try reducer.finish()
+            }
+            grads.value[r] = try [a, b, c].flatMap { try $0.grad!.to(.float64).toArray(Double.self) }
+            unusedHasGrad.value[r] = never.grad != nil
+        }
+        // a: (1 + 2) / 2; b: 2; c: (2c + 0) / 2 = c.
+        let expected = [1.5, 1.5, 1.5] + [Double](repeating: 2, count: 40) + [5, 6]
+        #expect(grads.value[0] == expected && grads.value[1] == expected, "\(grads.value)")
+        #expect(unusedHasGrad.value == [false, false])
+        #expect(buckets.value.count >= 3, "buckets: \(buckets.value)")
+        #expect(buckets.value.reduce(0, +) == 4)
+    }
+
+    /// Two backward passes before `finish` (gradient accumulation without syncing) is one clear error, not a hang.
+    @Test func overlappedReducerRejectsTwoBackwardsPerStep() throws {
+        let port = Self.freePort()
+        let messages = Box(["", ""])
+        try Self.onThreads(2) { r in
+            let g = try ProcessGroup(masterAddress: "127.0.0.1", masterPort: port, worldSize: 2, rank: r, timeout: 20)
+            let a = try Tensor([1.0, 2.0]).to(.float32).setRequiresGrad()
+            let reducer = try GradientReducer(group: g, parameters: [a])
+            try (a * 2.0).sum().backward()
+            try (a * 3.0).sum().backward()
+            do { try reducer.finish() } catch { messages.value[r] = "\(error)" }
+        }
+        #expect(messages.value.allSatisfy { $0.contains("twice") }, "\(messages.value)")
     }
 
     /// The broken variant: local BatchNorm normalises each half-batch by its own statistics, which must show.

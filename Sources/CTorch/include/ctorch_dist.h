@@ -34,6 +34,28 @@ int ct_dist_barrier(ct_dist pg);
 // (SyncBatchNorm's backward: each rank's batch-statistics gradient summed across the group).
 int ct_dist_allreduce_grad_hook(ct_dist pg, ct_tensor t);
 
+// Gradient averaging overlapped with backward, as PyTorch DDP's Reducer does it: the parameters (those requiring
+// grad, in registration order) are split into buckets in reverse order (the first of about `first_bucket_bytes`,
+// the others of about `bucket_bytes`, one dtype per bucket); an autograd post-hook on each parameter's gradient
+// accumulator copies its fresh gradient into its bucket, and a full bucket is all-reduced asynchronously over Gloo
+// (buckets launched in the same order on every rank). `ct_ddp_reducer_finish`, called after backward (before
+// clipping and the optimizer step), launches the buckets still open, waits for all, and writes the averaged
+// gradients back. A parameter no hook reached in this step on this rank contributes its current gradient (zeros
+// when it has none); one unused on every rank keeps its gradient untouched (DDP's find_unused_parameters result).
+// Hooks never throw: errors (a failed collective, a parameter reached twice before `finish`) are recorded and
+// returned by `finish`. Build the reducer after the parameters are on their device; free it before the
+// parameters' autograd graph is used from another reducer. The process group must outlive it.
+typedef struct ct_ddp_reducer_s *ct_ddp_reducer;
+ct_ddp_reducer ct_ddp_reducer_new(ct_dist pg, const ct_tensor *params, int n, int64_t first_bucket_bytes,
+                                  int64_t bucket_bytes);
+// `params`: the same tensors as at construction, in the same order (checked). 0 on success, -1 on failure.
+int ct_ddp_reducer_finish(ct_ddp_reducer r, const ct_tensor *params, int n);
+// Number of buckets; `sizes` (if not NULL, room for that many) receives each bucket's parameter count.
+int ct_ddp_reducer_buckets(ct_ddp_reducer r, int64_t *sizes);
+// Seconds spent in the last `finish` waiting for all-reduces (the part of communication not hidden by backward).
+double ct_ddp_reducer_last_wait_seconds(ct_ddp_reducer r);
+void ct_ddp_reducer_free(ct_ddp_reducer r);  // removes the hooks; cannot throw
+
 #ifdef __cplusplus
 }
 #endif

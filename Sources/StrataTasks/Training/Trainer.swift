@@ -61,6 +61,8 @@ public final class Trainer {
     var badEpochs = 0
     var startEpoch = 1
     var globalStep = 0
+    /// Seconds of the current epoch in `backward()` and in waiting for the gradient all-reduces afterwards.
+    var epochBackwardSeconds = 0.0, epochGradientWaitSeconds = 0.0
 
     public var lastCheckpointURL: URL { runDirectory.appendingPathComponent("last.ckpt") }
     public var bestCheckpointURL: URL { runDirectory.appendingPathComponent("best.ckpt") }
@@ -126,7 +128,11 @@ public final class Trainer {
             return FitResult(epochsRun: startEpoch - 1, bestEpoch: bestEpoch, bestValue: bestValue, history: log.rows,
                              stoppedEarly: false)
         }
-        if let dp = dataParallel { try dp.broadcastState(model) }
+        if let dp = dataParallel {
+            try dp.broadcastState(model)
+            // Gradients all-reduced bucket by bucket while backward runs (waited for by averageGradients).
+            if dp.reducer == nil { try dp.overlapGradients(model.parameters()) }
+        }
         for epoch in startEpoch...options.epochs {
             let t0 = Date()
             loss.options.modelLoss?.epoch = epoch
@@ -135,7 +141,12 @@ public final class Trainer {
                                          "lr": optimizer.learningRate(group: 0),
                                          "train_seconds": Date().timeIntervalSince(t0)]
             for (k, v) in loss.options.modelLoss?.takeMeans() ?? [:] { row["train_\(k)"] = v }
+            if dataParallel != nil {  // this rank's step-time breakdown (the part of all-reduce backward did not hide)
+                row["train_backward_seconds"] = epochBackwardSeconds
+                row["train_allreduce_wait_seconds"] = epochGradientWaitSeconds
+            }
             if let validation {
+                if let dp = dataParallel { try dp.broadcastBuffers(model) }  // every rank validates rank 0's model
                 let ev = try evaluate(validation, label: "val \(epoch)/\(options.epochs)")
                 row["val_loss"] = ev.loss
                 for (k, v) in ev.metrics { row["val_\(k)"] = v }
@@ -160,6 +171,8 @@ public final class Trainer {
         model.train()
         let source = DeviceBatches.wrap(hostSource, device: options.device)
         let parameters = model.parameters()
+        epochBackwardSeconds = 0
+        epochGradientWaitSeconds = 0
         let progress = makeProgress("epoch \(epoch)/\(options.epochs)", total: source.sampleCount)
         var total = 0.0, seen = 0
         try source.forEachBatch(epoch: epoch) { batch in
@@ -180,8 +193,12 @@ public final class Trainer {
                 throw TrainingError("training loss became \(value) at epoch \(epoch), step \(globalStep + 1); stopped (\(kept)). Lower the learning rate (trainer.optimizer.lr), enable gradient clipping (trainer.grad_clip_norm), or check the input normalisation")
             }
             try optimizer.zeroGrad()
+            let backwardStart = Date()
             try (scaler?.scale(lossValue) ?? lossValue).backward()
+            let waitStart = Date()
             try dataParallel?.averageGradients(parameters)
+            epochBackwardSeconds += waitStart.timeIntervalSince(backwardStart)
+            epochGradientWaitSeconds += Date().timeIntervalSince(waitStart)
             // Clipping acts on the true gradients: unscale first (the scaler then does not unscale again).
             if let scaler, options.gradClipValue != nil || options.gradClipNorm != nil {
                 try scaler.unscale(parameters)

@@ -5,15 +5,15 @@ import Foundation
 /// the model and trains on its shard of each epoch (`DataShard`); the replicas stay identical because they start
 /// from rank 0's parameters and buffers and apply the same averaged gradients.
 ///
-/// Gradients are all-reduced in buckets (about `bucketBytes` of gradients flattened into one tensor per
-/// all-reduce, like DDP's 25 MB buckets) right after `backward()` returns, not overlapped with it: c10d's `Reducer`
-/// needs a `c10d::ProcessGroup` wrapping the Gloo backend plus autograd-engine hooks whose header-level API the
-/// wheel does not ship in a usable form (ProcessGroupGloo.hpp needs Gloo's headers, absent from the wheel), and
-/// per-parameter hooks from Swift would call back across the C boundary once per tensor per step. With one
-/// thread per rank a Gloo all-reduce cannot overlap compute anyway.
+/// Gradients are all-reduced in buckets (about `bucketBytes` of gradients flattened into one tensor per all-reduce,
+/// like DDP's 25 MB buckets). After `overlapGradients(_:)` they are launched from autograd hooks while backward
+/// still runs (`GradientReducer`, DDP's scheme) and `averageGradients` only waits for them; without it they are
+/// all-reduced one after another once `backward()` has returned.
 public final class DataParallel {
     public let group: ProcessGroup
     public let bucketBytes: Int
+    /// The overlapping reducer, once `overlapGradients(_:)` has built it.
+    public private(set) var reducer: GradientReducer?
 
     public init(group: ProcessGroup, bucketBytes: Int = 25 << 20) {
         self.group = group
@@ -27,7 +27,18 @@ public final class DataParallel {
 
     /// Copies rank 0's parameters and buffers to every rank (at the start of training, after any resume).
     public func broadcastState(_ model: Module) throws {
-        let tensors = model.parameters() + model.buffers()
+        try broadcast(model.parameters() + model.buffers())
+    }
+
+    /// Copies rank 0's buffers (BatchNorm running statistics) to every rank, as PyTorch DDP's `broadcast_buffers`
+    /// does before each forward: with local BatchNorm each rank's running statistics follow its own batches, so
+    /// without this the ranks would validate different models (and could take different early-stopping decisions).
+    public func broadcastBuffers(_ model: Module) throws {
+        guard worldSize > 1 else { return }
+        try broadcast(model.buffers())
+    }
+
+    func broadcast(_ tensors: [Tensor]) throws {
         try Torch.noGrad {
             for t in tensors {
                 if t.isContiguous() {
@@ -41,9 +52,24 @@ public final class DataParallel {
         }
     }
 
-    /// Averages the parameters' gradients over the ranks, in buckets of about `bucketBytes`.
+    /// From now on, all-reduces the gradients of `parameters` (those requiring grad) bucket by bucket during backward;
+    /// `averageGradients` must then be called after every backward with these parameters, on every rank. Call it
+    /// once the model is on its device, before the first backward it should reduce. No-op on one rank.
+    public func overlapGradients(_ parameters: [Tensor]) throws {
+        guard worldSize > 1 else { return }
+        reducer = nil  // its hooks go before the new ones are added
+        reducer = try GradientReducer(group: group, parameters: parameters.filter(\.requiresGrad),
+                                      bucketBytes: bucketBytes)
+    }
+
+    /// Averages the parameters' gradients over the ranks: waits for the overlapped buckets when
+    /// `overlapGradients(_:)` was called (with these parameters: checked), else all-reduces them now in buckets of
+    /// about `bucketBytes`.
     public func averageGradients(_ parameters: [Tensor]) throws {
         guard worldSize > 1 else { return }
+        if let reducer {
+            return try reducer.finish(parameters.filter(\.requiresGrad))
+        }
         let grads = parameters.compactMap { $0.requiresGrad ? $0.grad : nil }
         var bucket: [Tensor] = []
         var bytes = 0
