@@ -13,7 +13,9 @@ public typealias ChipBatchTransform = @Sendable (_ batch: ChipBatch, _ seed: UIn
 /// Batches of a `ChipDataset`, read ahead by worker threads.
 ///
 /// - Each worker reads and collates whole batches (each chip's files opened by the worker that reads it; no lock on
-///   the read path), then runs the optional per-sample and per-batch transforms.
+///   the read path), then runs the optional per-sample and per-batch transforms, its tensor ops on one intra-op
+///   thread (`Runtime.setThreadsOfCurrentThread(1)`, as PyTorch's DataLoader workers), so workers do not start
+///   OpenMP teams beside the compute's.
 /// - At most `workers × prefetch` batches are being read or waiting (a bounded prefetch queue).
 /// - The order is fixed by `seed` and the epoch: with `shuffle`, epoch `e` is a permutation drawn from
 ///   `(seed, e)`; batches come out in that order with the same chips and the same augmentations for any number of
@@ -105,7 +107,9 @@ public final class DataLoader: Sendable {
             try Self.readBatch(dataset, plan[b], batch: b, epoch: epoch, seed: seed, transform: transform,
                                batchTransform: batchTransform)
         }
+        // One intra-op thread per worker (as PyTorch's DataLoader workers): the cores are the compute's.
         return ChipBatchStream(OrderedPrefetcher(count: plan.count, workers: workers, capacity: workers * prefetch,
+                                                 workerStart: { Runtime.setThreadsOfCurrentThread(1) },
                                                  produce: job))
     }
 
@@ -119,6 +123,10 @@ public final class DataLoader: Sendable {
     /// Reads, transforms and collates one batch on the calling thread.
     static func readBatch(_ dataset: any ChipDataset, _ indices: [Int], batch: Int, epoch: Int, seed: UInt64,
                           transform: ChipTransform?, batchTransform: ChipBatchTransform?) throws -> ChipBatch {
+        let cpu0 = LoaderProfile.enabled ? LoaderProfile.threadCPUSeconds() : 0
+        defer {
+            if LoaderProfile.enabled { LoaderProfile.add(batchCPUSeconds: LoaderProfile.threadCPUSeconds() - cpu0) }
+        }
         var samples: [ChipSample] = []
         samples.reserveCapacity(indices.count)
         for i in indices {
