@@ -5,10 +5,10 @@ import Glibc
 
 extension Runtime {
     /// Sets the intra-op thread count of the calling thread only (OpenMP's per-thread setting), leaving every other
-    /// thread's as it is; returns the count now in effect on this thread. Loader worker threads call it with 1, as
-    /// PyTorch's DataLoader workers do (`torch.set_num_threads(1)`): otherwise each worker's tensor ops start their
-    /// own team of `Runtime.threads` OpenMP threads beside the compute's, oversubscribing the cores the compute
-    /// uses. Element-wise results do not depend on the count. Without OpenMP in libtorch nothing changes.
+    /// thread's as it is; returns the count now in effect on this thread. `DataLoader` workers call it when
+    /// `STRATA_LOADER_THREADS` is set (PyTorch's DataLoader workers use `torch.set_num_threads(1)`): otherwise each
+    /// worker's tensor ops start their own team of `Runtime.threads` OpenMP threads beside the compute's. Without
+    /// OpenMP in libtorch nothing changes.
     @discardableResult
     public static func setThreadsOfCurrentThread(_ n: Int) -> Int {
         // libtorch initialises a thread's count on its first parallel op (to the process-wide count), which
