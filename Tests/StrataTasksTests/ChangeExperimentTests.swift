@@ -116,10 +116,36 @@ import Testing
         #expect(try parse("  train_cities: [a]\n  val_cities: [b]\n").data.trainCities == ["a"])
         #expect(throws: ConfigError.self) { try parse("  labels: x.gpkg\n") }
         #expect(throws: ConfigError.self) { try parse("  split: {train: 0.5}\n") }
+        // trainer.class_weights is BCE's pos_weight for the one change logit: exactly one positive value.
+        for bad in [[1.0, 2.0], [0.0]] {
+            var c = try parse("  train_cities: [a]\n  val_cities: [b]\n")
+            c.trainer.classWeights = bad
+            let e = #expect(throws: ConfigError.self) { try ChangeExperiment().prepareData(c) }
+            #expect(e?.message.contains("pos_weight") == true, "\(e?.message ?? "")")
+        }
+        var ok = try parse("  train_cities: [a]\n  val_cities: [b]\n")
+        ok.trainer.classWeights = [10]
+        do { _ = try ChangeExperiment().prepareData(ok) } catch {   // fails later, on the missing data
+            #expect(!"\(error)".contains("class_weights"), "\(error)")
+        }
         let seg = "task: segmentation\ndata:\n  dataset: raster\n  train_cities: [a]\noutput: o\n"
         #expect(throws: ConfigError.self) {
             try TrainConfig(try ConfigTree(yaml: seg), datasets: ["raster"], models: ModelRegistry.names)
         }
+    }
+}
+
+/// `trainer.class_weights: [w]` on `task: change` weighs the change pixels' BCE by `w` (PyTorch's `pos_weight`):
+/// the loss equals the formula on two labelled pixels, the ignored one left out.
+@Suite struct ChangePosWeightTests {
+    @Test func classWeightIsThePositiveWeight() throws {
+        let w = 7.0
+        let loss = try TaskLoss(kind: .change, options: LossOptions(classWeights: [w], ignoreIndex: 255))
+        let logits = try Tensor([0.3, -1.2, 2.0] as [Float], shape: [1, 1, 1, 3])
+        let target = try Tensor([1, 0, 255] as [Int64], shape: [1, 1, 3])
+        let got = try loss(logits, target).item()
+        let want = (w * log(1 + exp(-0.3)) + log(1 + exp(-1.2))) / 2
+        #expect(abs(got - want) < 1e-6 * want, "\(got) vs \(want)")   // float32 of values ~2: 1e-6 relative
     }
 }
 

@@ -28,6 +28,8 @@ p.add_argument("--lr", type=float, default=1e-3)
 p.add_argument("--threads", type=int, default=2)
 p.add_argument("--workers", type=int, default=0)
 p.add_argument("--seed", type=int, default=0)
+p.add_argument("--pos-weight", type=float, default=None, help="BCE weight of the change class (Strata: "
+               "trainer.class_weights: [w])")
 a = p.parse_args()
 torch.set_num_threads(a.threads)
 
@@ -125,7 +127,8 @@ kw = dict(num_workers=a.workers, persistent_workers=a.workers > 0)
 train_dl = DataLoader(chips, batch_size=a.batch_size, shuffle=True, drop_last=True, **kw)
 val_dl = DataLoader(Whole(), batch_size=1, shuffle=False, **kw)
 task = ChangeDetectionTask(model="fcsiamdiff", backbone="resnet18", weights=None, in_channels=13, task="binary",
-                           loss="bce", lr=a.lr)
+                           loss="bce", lr=a.lr,
+                           pos_weight=None if a.pos_weight is None else torch.tensor([a.pos_weight]))
 timer = EpochTimer()
 trainer = pl.Trainer(max_epochs=a.epochs, accelerator="cpu", devices=1, logger=False, enable_checkpointing=False,
                      enable_progress_bar=False, enable_model_summary=False, num_sanity_val_steps=0,

@@ -13,7 +13,10 @@ import StrataTensor
 ///   this side, so whole scenes of any size go through models that need multiples of 32; padded pixels are ignored
 ///   by the loss and the metrics.
 /// - `cache`: keeps every pair in memory after its first read (scenes that take many warped reads, e.g. OSCD's 26
-///   band files per city).
+///   band files per city), both as read (`pair(at:)`) and as the stacked, padded chip `sample(at:)` returns, so a
+///   repeated pair costs no copy: the chip's tensors are the cached ones (read-only by contract; transforms and
+///   collation make new tensors). Without this, every random crop of a whole city first stacked (and converted)
+///   the whole city: ~26 MB of copies per 64-pixel OSCD chip, most of `bench/change`'s data-loading time.
 public final class ChangePairChips: ChipDataset, @unchecked Sendable {
     public let base: any ChangeChipDataset
     public let repeats: Int
@@ -25,6 +28,7 @@ public final class ChangePairChips: ChipDataset, @unchecked Sendable {
     private let semanticClasses: [String]
     private let lock = NSLock()
     private var cached: [Int: ChangeSample]?
+    private var stacked: [Int: ChipSample]?
 
     public init(_ base: any ChangeChipDataset, repeats: Int = 1, padTo: Int? = nil, cache: Bool = false,
                 semanticClasses: [String]? = nil, semanticIgnore: Int = 255) throws {
@@ -39,6 +43,7 @@ public final class ChangePairChips: ChipDataset, @unchecked Sendable {
         self.semanticClasses = semanticClasses ?? []
         self.semanticIgnore = semanticIgnore
         cached = cache ? [:] : nil
+        stacked = cache ? [:] : nil
     }
 
     public var count: Int { base.count * repeats }
@@ -65,7 +70,39 @@ public final class ChangePairChips: ChipDataset, @unchecked Sendable {
     }
 
     public func sample(at index: Int) throws -> ChipSample {
+        try checkIndex(index)
+        let i = index % base.count
+        lock.lock()
+        let hit = stacked?[i]
+        lock.unlock()
+        if var hit {
+            hit.index = index
+            return hit
+        }
         let s = try pair(at: index)
+        let chip = try stack(s, index: index)
+        guard stacked != nil else { return chip }
+        // The cached pair's float32 dates become views of the stacked chip, so a pair is held in memory once.
+        var shared = s
+        if s.imageA.dtype == .float32, s.imageB.dtype == .float32, s.imageA.rank == 3 {
+            let c = s.imageA.size(0), h = s.imageA.size(1), w = s.imageA.size(2)
+            let date = { (start: Int) throws -> Tensor in
+                try chip.image.narrow(dim: 0, start: start, length: c).narrow(dim: 1, start: 0, length: h)
+                    .narrow(dim: 2, start: 0, length: w)
+            }
+            shared.imageA = try date(0)
+            shared.imageB = try date(c)
+        }
+        lock.lock()
+        stacked![i] = chip
+        cached![i] = shared
+        lock.unlock()
+        return chip
+    }
+
+    /// The pair as one chip: dates stacked on channels (float32), padded to `padTo`, the mask planes stacked for
+    /// semantic change.
+    private func stack(_ s: ChangeSample, index: Int) throws -> ChipSample {
         var image = try Tensor.cat([s.imageA.to(.float32), s.imageB.to(.float32)], dim: 0)
         var mask = s.change
         if let p = padTo {

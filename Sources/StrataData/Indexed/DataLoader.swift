@@ -13,7 +13,8 @@ public typealias ChipBatchTransform = @Sendable (_ batch: ChipBatch, _ seed: UIn
 /// Batches of a `ChipDataset`, read ahead by worker threads.
 ///
 /// - Each worker reads and collates whole batches (each chip's files opened by the worker that reads it; no lock on
-///   the read path), then runs the optional per-sample and per-batch transforms.
+///   the read path), then runs the optional per-sample and per-batch transforms (intra-op threads: see
+///   `workerThreads`).
 /// - At most `workers × prefetch` batches are being read or waiting (a bounded prefetch queue).
 /// - The order is fixed by `seed` and the epoch: with `shuffle`, epoch `e` is a permutation drawn from
 ///   `(seed, e)`; batches come out in that order with the same chips and the same augmentations for any number of
@@ -105,8 +106,10 @@ public final class DataLoader: Sendable {
             try Self.readBatch(dataset, plan[b], batch: b, epoch: epoch, seed: seed, transform: transform,
                                batchTransform: batchTransform)
         }
+        var start: (@Sendable () -> Void)? = nil
+        if let n = Self.workerThreads { start = { _ = Runtime.setThreadsOfCurrentThread(n) } }
         return ChipBatchStream(OrderedPrefetcher(count: plan.count, workers: workers, capacity: workers * prefetch,
-                                                 produce: job))
+                                                 workerStart: start, produce: job))
     }
 
     /// Calls `body` with each batch of `epoch` in order; stops the workers when `body` throws.
@@ -116,9 +119,21 @@ public final class DataLoader: Sendable {
         while let b = try stream.next() { try body(b) }
     }
 
+    /// `STRATA_LOADER_THREADS=n` (n ≥ 1): each worker thread runs its tensor ops on `n` intra-op threads
+    /// (`Runtime.setThreadsOfCurrentThread`; PyTorch's DataLoader workers use 1). Unset: libtorch's default, the
+    /// process-wide count, so each worker may start an OpenMP team of its own beside the compute's. Opt-in because
+    /// on the loaded 2-core machine 1 made `bench/change` epochs slower (likely cause, unverified: libgomp spins
+    /// rather than sleeps when it manages no more threads than cores); see BENCHMARKS.md.
+    static let workerThreads: Int? = ProcessInfo.processInfo.environment["STRATA_LOADER_THREADS"]
+        .flatMap(Int.init).flatMap { $0 >= 1 ? $0 : nil }
+
     /// Reads, transforms and collates one batch on the calling thread.
     static func readBatch(_ dataset: any ChipDataset, _ indices: [Int], batch: Int, epoch: Int, seed: UInt64,
                           transform: ChipTransform?, batchTransform: ChipBatchTransform?) throws -> ChipBatch {
+        let cpu0 = LoaderProfile.enabled ? LoaderProfile.threadCPUSeconds() : 0
+        defer {
+            if LoaderProfile.enabled { LoaderProfile.add(batchCPUSeconds: LoaderProfile.threadCPUSeconds() - cpu0) }
+        }
         var samples: [ChipSample] = []
         samples.reserveCapacity(indices.count)
         for i in indices {

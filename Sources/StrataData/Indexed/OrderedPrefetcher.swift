@@ -25,8 +25,9 @@ final class OrderedPrefetcher<Element: Sendable>: @unchecked Sendable {
         var running = 0
     }
 
+    /// `workerStart` runs first on each worker thread (e.g. its intra-op thread count).
     init(count: Int, workers: Int, capacity: Int, name: String = "strata-loader",
-         produce: @escaping @Sendable (Int) throws -> Element) {
+         workerStart: (@Sendable () -> Void)? = nil, produce: @escaping @Sendable (Int) throws -> Element) {
         self.count = count
         self.produce = produce
         threaded = workers > 0
@@ -36,6 +37,7 @@ final class OrderedPrefetcher<Element: Sendable>: @unchecked Sendable {
         state.running = n
         for w in 0..<n {
             let t = Thread { [state, produce, count] in
+                workerStart?()
                 Self.work(state: state, produce: produce, count: count, capacity: capacity)
             }
             t.name = "\(name)-\(w)"

@@ -14,6 +14,8 @@ import StrataTensor
 /// - split: the dataset's lists (`train` / `val`, or `test` where there is no `val`), or for OSCD cities by name
 ///   (`data.train_cities`, `data.val_cities`);
 /// - loss: BCE with logits over labelled pixels (one logit), cross-entropy for K ≥ 3 change classes (ignore 255);
+///   `trainer.class_weights: [w]` weighs the change class by `w` (BCE `pos_weight`, as TorchGeo's
+///   `ChangeDetectionTask(pos_weight=)`; OSCD's change is ~2–3 % of the pixels);
 /// - metrics: the change class's precision, recall, F1, IoU, OA and κ (`BinaryChangeMetrics`).
 /// The model card lists one date's bands. The rest of the run is `Experiment`'s.
 public struct ChangeExperiment: ExperimentTask {
@@ -23,6 +25,10 @@ public struct ChangeExperiment: ExperimentTask {
         guard c.data.bands == nil else {
             throw ConfigError("data.bands: band selection is not supported for task: change yet; remove it (every "
                 + "band of the dataset is used)")
+        }
+        if let w = c.trainer.classWeights, w.count != 1 || !(w[0] > 0) {
+            throw ConfigError("trainer.class_weights: binary change has one logit, so it takes one positive value, "
+                + "the weight of the change class in the BCE (TorchGeo's pos_weight), e.g. [10]; got \(w)")
         }
         let name = c.data.dataset
         let byCity = c.data.trainCities != nil || c.data.valCities != nil

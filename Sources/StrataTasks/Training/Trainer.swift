@@ -1,5 +1,6 @@
 import Foundation
 import StrataTensor
+import StrataData
 
 /// The result of a `fit`: per-epoch history, the best epoch and its validation metrics.
 public struct FitResult: Sendable {
@@ -133,10 +134,15 @@ public final class Trainer {
             // Gradients all-reduced bucket by bucket while backward runs (waited for by averageGradients).
             if dp.reducer == nil { try dp.overlapGradients(model.parameters()) }
         }
+        let profile = LoaderProfile.enabled ? EpochProfile(train: train, validation: validation) : nil
+        let train: BatchSource = profile?.train ?? train
+        let validation: BatchSource? = profile?.validation ?? validation
         for epoch in startEpoch...options.epochs {
             let t0 = Date()
+            profile?.start()
             loss.options.modelLoss?.epoch = epoch
             let trainLoss = try trainEpoch(train, epoch: epoch)
+            profile?.trainDone()
             var row: [String: Double] = ["epoch": Double(epoch), "train_loss": trainLoss,
                                          "lr": optimizer.learningRate(group: 0),
                                          "train_seconds": Date().timeIntervalSince(t0)]
@@ -152,6 +158,7 @@ public final class Trainer {
                 for (k, v) in ev.metrics { row["val_\(k)"] = v }
             }
             row["epoch_seconds"] = Date().timeIntervalSince(t0)
+            profile?.finish(epoch: epoch)
             try stepScheduler(row)
             let improved = try updateBest(row, epoch: epoch)
             try log.append(row)
