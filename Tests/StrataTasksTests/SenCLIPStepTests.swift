@@ -26,6 +26,22 @@ import Testing
         return Parity.relative(maxAbsDiff: d, scale: try b.to(.float64).abs().max().item())
     }
 
+    /// A parameter after the AdamW step agrees with the reference: within `parity` relative to its scale, or else
+    /// (elements whose gradient is near zero, |g| ≲ Adam's ε, get a kernel-dependent fraction of the ±lr first step:
+    /// measured up to 3e-4 of conv1.weight's scale under ATEN_CPU_CAPABILITY=default) no element differs by more than
+    /// one step 2·lr, and at most 0.5 % of the elements differ by more than the tolerance. A wrong clamp, a missed
+    /// enqueue or a non-zero head init moves most elements by ≥ 1e-3 and fails both.
+    static func stepAgrees(_ t: Tensor, _ want: Tensor, _ what: String) throws -> Bool {
+        if parity.passes(try rel(t, want), what) { return true }
+        let diff = try (t.to(.float64) - want.to(.float64)).abs()
+        let scale = try want.to(.float64).abs().max().item()
+        let off = try diff.gt(parity.rtol * scale).to(.float64).sum().item()
+        let ok = try diff.max().item() <= 2e-3 * (1 + 1e-4) && off <= 0.005 * Double(want.count)
+        print("parity-step: \(what): \(Int(off)) of \(want.count) elements off by more than the tolerance, "
+              + "max |Δ| \(try diff.max().item()) (allowed: ≤ 0.5 % of elements, each ≤ 2·lr): \(ok ? "ok" : "FAIL")")
+        return ok
+    }
+
     /// The model of one fixture case, with the reference's starting state.
     static func model(_ p: [String: Tensor], case c: String, pooling: SenCLIPOptions.Pooling) throws -> SenCLIPModel {
         let base = try CLIPWeights.stateDict(from: fixture("senclip_base.safetensors"))
@@ -66,8 +82,23 @@ import Testing
             let want = try #require(p["\(c).after.\(k)"], "no reference for \(k)")
             if t.dtype == .int64 {
                 #expect(try t.equal(want), "\(c) \(k) after the step")
+            } else if k.hasSuffix("attn.in_proj_bias") {
+                // The key third of the attention's input bias has an exactly zero gradient (softmax over keys is
+                // invariant to a shift shared by all keys of a query), so its float32 gradient is rounding noise and
+                // Adam's first step moves each element by ±lr with the noise's sign, which differs between kernels
+                // (measured: 6e-3 of the bias's scale under ATEN_CPU_CAPABILITY=default). Query and value thirds
+                // are compared as usual; the key third must stay within one step (2·lr) of the reference.
+                let d = t.shape[0] / 3
+                for (part, start) in [("q", 0), ("v", 2 * d)] {
+                    #expect(try Self.stepAgrees(t.narrow(dim: 0, start: start, length: d),
+                                                want.narrow(dim: 0, start: start, length: d),
+                                                "\(c) \(k)[\(part)] after the step"))
+                }
+                let kDiff = try (t.narrow(dim: 0, start: d, length: d).to(.float64)
+                    - want.narrow(dim: 0, start: d, length: d).to(.float64)).abs().max().item()
+                #expect(kDiff <= 2e-3 * (1 + 1e-4), "\(c) \(k)[k] after the step: \(kDiff)")
             } else {
-                #expect(Self.parity.passes(try Self.rel(t, want), "\(c) \(k) after the step"))
+                #expect(try Self.stepAgrees(t, want, "\(c) \(k) after the step"))
             }
             checked += 1
         }
