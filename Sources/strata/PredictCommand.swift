@@ -95,21 +95,7 @@ struct PredictCommand: ParsableCommand {
                 $0.trimmingCharacters(in: .whitespaces)
             }, nodata: inputNodata)
         }
-        var options = PredictionOptions(overlap: overlap, batchSize: batchSize, nodata: UInt8(nodata), readers: readers,
-                                        showProgress: !noProgress)
-        options.chip = chip.map { [$0, $0] }
-        options.window = try window.map { try Self.pair($0, "--window") }
-        options.stride = try stride.map { try Self.pair($0, "--stride") }
-        options.blend = switch blend.lowercased() {
-        case "cosine": .cosine
-        case "gaussian": .gaussian(sigma: 0.125)
-        case "uniform", "mean": .uniform
-        default: throw ValidationError("--blend must be cosine, gaussian or uniform, got \(blend)")
-        }
-        guard let r = Resampling(rawValue: resampling.lowercased()) else {
-            throw ValidationError("--resampling must be one of \(Resampling.allCases.map(\.rawValue).joined(separator: ", ")), got \(resampling)")
-        }
-        options.resampling = r
+        var options = try baseOptions()
         if let grid { options.grid = try Self.parseGrid(grid, inputs: ins) }
         let predictor = Predictor(model: model, options: options)
 
