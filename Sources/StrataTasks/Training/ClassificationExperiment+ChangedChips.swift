@@ -44,16 +44,7 @@ extension ClassificationExperiment {
         return ExperimentData(
             kind: .classification, bands: trainSet.bandNames, classNames: trainSet.classNames,
             inputSize: [c.data.chipSize, c.data.chipSize], extra: extra,
-            statisticsImages: {
-                let step = max(1, trainSet.count / min(trainSet.count, 4096))
-                return try stride(from: 0, to: trainSet.count, by: step).map { try trainSet.sample(at: $0).image }
-            },
-            makeSources: { trainPipe, evalPipe in
-                (ChipLoaderSource(try DataLoader(trainSet, batchSize: c.data.batchSize, shuffle: true,
-                                                 workers: c.data.workers, seed: c.trainer.seed,
-                                                 batchTransform: trainPipe.batchTransform, shard: c.shard)),
-                 ChipLoaderSource(try DataLoader(valSet, batchSize: c.data.batchSize, workers: c.data.workers,
-                                                 seed: c.trainer.seed, batchTransform: evalPipe.batchTransform)))
-            })
+            statisticsImages: { try Self.statisticsImages(trainSet) },
+            makeSources: { try Self.chipSources(train: trainSet, val: valSet, c, $0, $1) })
     }
 }

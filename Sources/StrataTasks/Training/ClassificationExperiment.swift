@@ -28,18 +28,25 @@ public struct ClassificationExperiment: ExperimentTask {
             kind: trainSet.task, bands: trainSet.bandNames, classNames: trainSet.classNames,
             inputSize: Array(sampleShape.suffix(2)), extra: ["dataset": c.data.dataset],
             imageInputs: sampleShape.count == 3,
-            statisticsImages: {
-                // Up to 4096 chips spread evenly over the training split.
-                let step = max(1, trainSet.count / min(trainSet.count, 4096))
-                return try stride(from: 0, to: trainSet.count, by: step).map { try trainSet.sample(at: $0).image }
-            },
-            makeSources: { trainPipe, evalPipe in
-                (ChipLoaderSource(try DataLoader(trainSet, batchSize: c.data.batchSize, shuffle: true,
-                                                 workers: c.data.workers, seed: c.trainer.seed,
-                                                 batchTransform: trainPipe.batchTransform, shard: c.shard)),
-                 ChipLoaderSource(try DataLoader(valSet, batchSize: c.data.batchSize, workers: c.data.workers,
-                                                 seed: c.trainer.seed, batchTransform: evalPipe.batchTransform)))
-            })
+            statisticsImages: { try Self.statisticsImages(trainSet) },
+            makeSources: { try Self.chipSources(train: trainSet, val: valSet, c, $0, $1) })
+    }
+
+    /// Up to 4096 chips spread evenly over the training split (for normalisation statistics).
+    static func statisticsImages(_ trainSet: any ChipDataset) throws -> [Tensor] {
+        let step = max(1, trainSet.count / min(trainSet.count, 4096))
+        return try stride(from: 0, to: trainSet.count, by: step).map { try trainSet.sample(at: $0).image }
+    }
+
+    /// The training (shuffled, sharded by rank) and validation loaders over chip datasets.
+    static func chipSources(train trainSet: any ChipDataset, val valSet: any ChipDataset, _ c: TrainConfig,
+                            _ trainPipe: InputPipeline, _ evalPipe: InputPipeline) throws
+        -> (BatchSource, BatchSource) {
+        (ChipLoaderSource(try DataLoader(trainSet, batchSize: c.data.batchSize, shuffle: true,
+                                         workers: c.data.workers, seed: c.trainer.seed,
+                                         batchTransform: trainPipe.batchTransform, shard: c.shard)),
+         ChipLoaderSource(try DataLoader(valSet, batchSize: c.data.batchSize, workers: c.data.workers,
+                                         seed: c.trainer.seed, batchTransform: evalPipe.batchTransform)))
     }
 
     public func reportTitle(_ c: TrainConfig) -> String { "\(c.data.dataset) · \(c.model)" }
